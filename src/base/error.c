@@ -1,0 +1,50 @@
+/* Names and texts of tapir's error codes. */
+#include <string.h>
+
+#include "tapir/error.h"
+
+struct error_entry {
+    int code;
+    const char *name;
+    const char *text;
+};
+
+static const struct error_entry errors[] = {
+    {TAPIR_OK, "TAPIR_OK", "success"},
+    {TAPIR_ETRUNCATED, "TAPIR_ETRUNCATED", "packet truncated: shorter than its headers say"},
+    {TAPIR_EBADVERSION, "TAPIR_EBADVERSION", "bad version field"},
+    {TAPIR_EBADHEADERLEN, "TAPIR_EBADHEADERLEN", "bad header length field"},
+    {TAPIR_EBADTOTALLEN, "TAPIR_EBADTOTALLEN", "bad total or payload length field"},
+    {TAPIR_EBADCHECKSUM, "TAPIR_EBADCHECKSUM", "checksum does not verify"},
+    {TAPIR_EBADOPTION, "TAPIR_EBADOPTION", "malformed option or extension header"},
+    {TAPIR_EUNSUPPORTED, "TAPIR_EUNSUPPORTED", "unsupported type or format"},
+    {TAPIR_EBADFIELD, "TAPIR_EBADFIELD", "field holds a value the protocol forbids"},
+    {TAPIR_ENOBUFS, "TAPIR_ENOBUFS", "output buffer too small"},
+    {TAPIR_EINVAL, "TAPIR_EINVAL", "invalid argument"},
+};
+
+static const struct error_entry *find(int code)
+{
+    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++)
+        if (errors[i].code == code)
+            return &errors[i];
+    return NULL;
+}
+
+const char *tapir_error_name(int code)
+{
+    const struct error_entry *e = find(code);
+    return e ? e->name : NULL;
+}
+
+const char *tapir_strerror(int code)
+{
+    const struct error_entry *e = find(code);
+    if (e)
+        return e->text;
+    /* A negated errno from the device boundary. strerror() returns static text for every
+     * errno glibc knows; we never hand out a buffer we would have to own. */
+    if (code < 0 && code > -4096)
+        return strerror(-code);
+    return "unknown error";
+}
