@@ -2,7 +2,7 @@
  *
  * Usage: corpus_gen OUTDIR PCAP...
  * Every frame of every capture is dissected; each layer's bytes (from its start to the end
- * of the frame) become one input in OUTDIR/<layer>/, and the whole frame one input in
+ * of its data, so without Ethernet padding) become one input in OUTDIR/<layer>/, and the whole frame one input in
  * OUTDIR/frame/ (for the whole-ingress harness). The harnesses' names match the layers. */
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -60,7 +60,7 @@ static int process(const char *outdir, const char *file)
             if (d.layers[i].layer == TAPIR_LAYER_PAYLOAD)
                 continue;
             const uint8_t *start = data + d.layers[i].offset;
-            size_t len = h->caplen - d.layers[i].offset;
+            size_t len = d.layers[i].len;
             rc = write_input(outdir, tapir_layer_name(d.layers[i].layer), stem, idx, start, len);
         }
         idx++;

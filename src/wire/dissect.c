@@ -1,11 +1,9 @@
 /* Whole-frame dissection: the walk from the link header down through every layer tapir
- * parses. The printers in print_frame.c use the same walk. */
+ * parses. print_frame.c prints from the same walk. */
 #include <string.h>
 
 #include "tapir/error.h"
-#include "tapir/wire/arp.h"
-#include "tapir/wire/dissect.h"
-#include "tapir/wire/ethernet.h"
+#include "walk.h"
 
 static const char *const layer_names[TAPIR_LAYER_COUNT_] = {
     [TAPIR_LAYER_ETHERNET] = "ethernet", [TAPIR_LAYER_ARP] = "arp",
@@ -22,8 +20,8 @@ const char *tapir_layer_name(enum tapir_layer layer)
     return layer_names[layer];
 }
 
-static int record(struct tapir_dissection *d, enum tapir_layer layer, int error, size_t offset,
-                  size_t len)
+static int record(struct tapir_dissection *d, enum tapir_layer layer, int error,
+                  size_t offset, size_t len)
 {
     if (d->count < TAPIR_DISSECT_MAX_LAYERS) {
         d->layers[d->count].layer = (uint8_t)layer;
@@ -35,26 +33,120 @@ static int record(struct tapir_dissection *d, enum tapir_layer layer, int error,
     return error;
 }
 
+/* Transport parsers verify with the pseudo-header first; if only the checksum is wrong,
+ * parse again without it so the packet can still be shown (as tcpdump does). */
+#define PARSE_TRANSPORT(w, call_with_ph, call_without)                                     \
+    do {                                                                                   \
+        rc = (call_with_ph);                                                               \
+        if (rc == TAPIR_EBADCHECKSUM && (call_without) == 0)                               \
+            (w)->bad_checksum = true;                                                      \
+    } while (0)
+
+static int walk_transport(struct tapir__walk *w, uint8_t protocol, const uint8_t *buf,
+                          size_t len, size_t off, const struct tapir_pseudo_header *ph)
+{
+    int rc;
+    switch (protocol) {
+    case TAPIR_IP_PROTO_ICMP:
+        rc = tapir_icmpv4_parse(buf, len, &w->icmpv4);
+        return record(&w->d, TAPIR_LAYER_ICMPV4, rc, off, len);
+    case TAPIR_IP_PROTO_ICMPV6:
+        PARSE_TRANSPORT(w, tapir_icmpv6_parse(buf, len, ph, &w->icmpv6),
+                        tapir_icmpv6_parse(buf, len, NULL, &w->icmpv6));
+        return record(&w->d, TAPIR_LAYER_ICMPV6, rc, off, len);
+    case TAPIR_IP_PROTO_UDP:
+        PARSE_TRANSPORT(w, tapir_udp_parse(buf, len, ph, &w->udp),
+                        tapir_udp_parse(buf, len, NULL, &w->udp));
+        return record(&w->d, TAPIR_LAYER_UDP, rc, off, len);
+    case TAPIR_IP_PROTO_TCP:
+        PARSE_TRANSPORT(w, tapir_tcp_parse(buf, len, ph, &w->tcp),
+                        tapir_tcp_parse(buf, len, NULL, &w->tcp));
+        return record(&w->d, TAPIR_LAYER_TCP, rc, off, len);
+    default:
+        record(&w->d, TAPIR_LAYER_PAYLOAD, 0, off, len);
+        return 0;
+    }
+}
+
+static int walk_ipv4(struct tapir__walk *w, const uint8_t *buf, size_t len, size_t off)
+{
+    int rc = tapir_ipv4_parse(buf, len, &w->ipv4);
+    if (rc != 0)
+        return record(&w->d, TAPIR_LAYER_IPV4, rc, off, len);
+    size_t hlen = tapir_ipv4_header_len(&w->ipv4);
+    record(&w->d, TAPIR_LAYER_IPV4, 0, off, hlen + w->ipv4.payload_len);
+    /* Only an unfragmented datagram has a whole transport header and checksum. */
+    if (w->ipv4.more_frags || w->ipv4.frag_offset != 0) {
+        record(&w->d, TAPIR_LAYER_PAYLOAD, 0, off + hlen, w->ipv4.payload_len);
+        return 0;
+    }
+    struct tapir_pseudo_header ph = {.protocol = w->ipv4.protocol};
+    ph.src.version = ph.dst.version = TAPIR_IP_V4;
+    ph.src.v4 = w->ipv4.src;
+    ph.dst.v4 = w->ipv4.dst;
+    return walk_transport(w, w->ipv4.protocol, w->ipv4.payload, w->ipv4.payload_len,
+                          off + hlen, &ph);
+}
+
+static int walk_ipv6(struct tapir__walk *w, const uint8_t *buf, size_t len, size_t off)
+{
+    int rc = tapir_ipv6_parse(buf, len, &w->ipv6);
+    if (rc != 0)
+        return record(&w->d, TAPIR_LAYER_IPV6, rc, off, len);
+    size_t hlen = tapir_ipv6_header_len(&w->ipv6);
+    record(&w->d, TAPIR_LAYER_IPV6, 0, off, hlen + w->ipv6.payload_len);
+    if (w->ipv6.has_fragment && (w->ipv6.more_frags || w->ipv6.frag_offset != 0)) {
+        record(&w->d, TAPIR_LAYER_PAYLOAD, 0, off + hlen, w->ipv6.payload_len);
+        return 0;
+    }
+    struct tapir_pseudo_header ph = {.protocol = w->ipv6.upper_protocol};
+    ph.src.version = ph.dst.version = TAPIR_IP_V6;
+    ph.src.v6 = w->ipv6.src;
+    ph.dst.v6 = w->ipv6.dst;
+    return walk_transport(w, w->ipv6.upper_protocol, w->ipv6.payload, w->ipv6.payload_len,
+                          off + hlen, &ph);
+}
+
+static int walk_ip(struct tapir__walk *w, const uint8_t *buf, size_t len, size_t off)
+{
+    if (len == 0)
+        return record(&w->d, TAPIR_LAYER_IPV4, TAPIR_ETRUNCATED, off, len);
+    if ((buf[0] >> 4) == 6)
+        return walk_ipv6(w, buf, len, off);
+    /* Anything else is tried as IPv4, whose parser names a bad version. */
+    return walk_ipv4(w, buf, len, off);
+}
+
+int tapir__walk(const uint8_t *frame, size_t len, enum tapir_medium medium,
+                struct tapir__walk *w)
+{
+    memset(w, 0, sizeof *w);
+    if (medium == TAPIR_MEDIUM_IP)
+        return walk_ip(w, frame, len, 0);
+
+    int rc = tapir_eth_parse(frame, len, &w->eth);
+    if (record(&w->d, TAPIR_LAYER_ETHERNET, rc, 0, len) != 0)
+        return rc;
+    size_t off = tapir_eth_header_len(&w->eth);
+    switch (w->eth.ethertype) {
+    case TAPIR_ETHERTYPE_ARP:
+        rc = tapir_arp_parse(w->eth.payload, w->eth.payload_len, &w->arp);
+        return record(&w->d, TAPIR_LAYER_ARP, rc, off, rc == 0 ? TAPIR_ARP_LEN : w->eth.payload_len);
+    case TAPIR_ETHERTYPE_IPV4:
+        return walk_ipv4(w, w->eth.payload, w->eth.payload_len, off);
+    case TAPIR_ETHERTYPE_IPV6:
+        return walk_ipv6(w, w->eth.payload, w->eth.payload_len, off);
+    default:
+        record(&w->d, TAPIR_LAYER_PAYLOAD, 0, off, w->eth.payload_len);
+        return 0;
+    }
+}
+
 int tapir_dissect(const uint8_t *frame, size_t len, enum tapir_medium medium,
                   struct tapir_dissection *out)
 {
-    memset(out, 0, sizeof *out);
-    if (medium != TAPIR_MEDIUM_ETHERNET)
-        return record(out, TAPIR_LAYER_PAYLOAD, TAPIR_EUNSUPPORTED, 0, len);
-
-    struct tapir_eth_repr eth;
-    int rc = tapir_eth_parse(frame, len, &eth);
-    if (record(out, TAPIR_LAYER_ETHERNET, rc, 0, len) != 0)
-        return rc;
-    size_t off = tapir_eth_header_len(&eth);
-    switch (eth.ethertype) {
-    case TAPIR_ETHERTYPE_ARP: {
-        struct tapir_arp_repr arp;
-        rc = tapir_arp_parse(eth.payload, eth.payload_len, &arp);
-        return record(out, TAPIR_LAYER_ARP, rc, off, eth.payload_len);
-    }
-    default:
-        record(out, TAPIR_LAYER_PAYLOAD, 0, off, eth.payload_len);
-        return 0;
-    }
+    struct tapir__walk w;
+    int rc = tapir__walk(frame, len, medium, &w);
+    *out = w.d;
+    return rc;
 }
