@@ -52,11 +52,11 @@ char *tapir_ipv6_format(const struct tapir_ipv6_addr *addr, char out[TAPIR_IPV6_
 char *tapir_ip_format(const struct tapir_ip_addr *addr, char out[TAPIR_IP_STRLEN]);
 
 /* Parsers accept the usual text forms and return 0, or TAPIR_EINVAL for anything else.
- * tapir_ip_parse accepts either family. */
-int tapir_mac_parse(const char *text, struct tapir_mac_addr *out);
-int tapir_ipv4_parse(const char *text, struct tapir_ipv4_addr *out);
-int tapir_ipv6_parse(const char *text, struct tapir_ipv6_addr *out);
-int tapir_ip_parse(const char *text, struct tapir_ip_addr *out);
+ * tapir_ip_addr_parse accepts either family. */
+int tapir_mac_addr_parse(const char *text, struct tapir_mac_addr *out);
+int tapir_ipv4_addr_parse(const char *text, struct tapir_ipv4_addr *out);
+int tapir_ipv6_addr_parse(const char *text, struct tapir_ipv6_addr *out);
+int tapir_ip_addr_parse(const char *text, struct tapir_ip_addr *out);
 
 bool tapir_ip_equal(const struct tapir_ip_addr *a, const struct tapir_ip_addr *b);
 

@@ -88,7 +88,7 @@ static int hex_digit(char c)
     return -1;
 }
 
-int tapir_mac_parse(const char *text, struct tapir_mac_addr *out)
+int tapir_mac_addr_parse(const char *text, struct tapir_mac_addr *out)
 {
     struct tapir_mac_addr mac;
     const char *p = text;
@@ -113,23 +113,23 @@ int tapir_mac_parse(const char *text, struct tapir_mac_addr *out)
 
 /* inet_pton is plain libc (no allocation, no I/O) and accepts exactly the standard
  * forms: dotted quad for IPv4, RFC 4291 §2.2 text for IPv6. */
-int tapir_ipv4_parse(const char *text, struct tapir_ipv4_addr *out)
+int tapir_ipv4_addr_parse(const char *text, struct tapir_ipv4_addr *out)
 {
     return inet_pton(AF_INET, text, out->bytes) == 1 ? 0 : TAPIR_EINVAL;
 }
 
-int tapir_ipv6_parse(const char *text, struct tapir_ipv6_addr *out)
+int tapir_ipv6_addr_parse(const char *text, struct tapir_ipv6_addr *out)
 {
     return inet_pton(AF_INET6, text, out->bytes) == 1 ? 0 : TAPIR_EINVAL;
 }
 
-int tapir_ip_parse(const char *text, struct tapir_ip_addr *out)
+int tapir_ip_addr_parse(const char *text, struct tapir_ip_addr *out)
 {
     struct tapir_ip_addr a;
     memset(&a, 0, sizeof a);
-    if (tapir_ipv4_parse(text, &a.v4) == 0) {
+    if (tapir_ipv4_addr_parse(text, &a.v4) == 0) {
         a.version = TAPIR_IP_V4;
-    } else if (tapir_ipv6_parse(text, &a.v6) == 0) {
+    } else if (tapir_ipv6_addr_parse(text, &a.v6) == 0) {
         a.version = TAPIR_IP_V6;
     } else {
         return TAPIR_EINVAL;

@@ -21,6 +21,10 @@ static const struct error_entry errors[] = {
     {TAPIR_EBADFIELD, "TAPIR_EBADFIELD", "field holds a value the protocol forbids"},
     {TAPIR_ENOBUFS, "TAPIR_ENOBUFS", "output buffer too small"},
     {TAPIR_EINVAL, "TAPIR_EINVAL", "invalid argument"},
+    {TAPIR_EAGAIN, "TAPIR_EAGAIN", "nothing ready now: poll the interface, then retry"},
+    {TAPIR_ENOROUTE, "TAPIR_ENOROUTE",
+     "no route to the destination: add an address on its network or a gateway"},
+    {TAPIR_ENOADDR, "TAPIR_ENOADDR", "no local address of that IP version to send from"},
 };
 
 static const struct error_entry *find(int code)

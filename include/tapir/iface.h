@@ -1,0 +1,212 @@
+/* tapir — the network interface: one device, its addresses, routes and neighbours.
+ *
+ * The interface owns the path between a device and the sockets: it parses each frame,
+ * answers ARP, NDP and ICMP echo itself, reassembles fragments, hands datagrams to the
+ * sockets registered with it, and on the way out routes, fragments, resolves neighbours
+ * and transmits. It never blocks, never allocates and never reads a clock: the caller
+ * passes `now` to every call, and memory for frames, queued packets and reassembly comes
+ * from one caller-provided block (tapir_iface_mem_size() says how big).
+ *
+ * Typical use:
+ *     struct tapir_iface_config cfg;
+ *     tapir_iface_config_default(&cfg);
+ *     cfg.device = &dev; cfg.rng = tapir_prng_source(&prng);
+ *     cfg.mem_len = tapir_iface_mem_size(&cfg); cfg.mem = malloc(cfg.mem_len);
+ *     tapir_iface_init(&iface, &cfg, now);
+ *     tapir_iface_add_ipv4(&iface, &addr, 24, now);
+ *     for (;;) { tapir_iface_poll(&iface, now); wait until tapir_iface_poll_at(&iface, now); }
+ */
+#ifndef TAPIR_IFACE_H
+#define TAPIR_IFACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tapir/addr.h"
+#include "tapir/device.h"
+#include "tapir/opt.h"
+#include "tapir/priv/neighbor.h"
+#include "tapir/priv/reasm.h"
+#include "tapir/random.h"
+#include "tapir/time.h"
+
+/* Why an inbound frame (or an outbound packet) was dropped. Every drop counts one. */
+enum tapir_drop_reason {
+    TAPIR_DROP_ETH_MALFORMED,     /* Ethernet header did not parse */
+    TAPIR_DROP_ETH_OTHER_HOST,    /* unicast to another MAC */
+    TAPIR_DROP_ETH_UNKNOWN_TYPE,  /* an EtherType we do not speak */
+    TAPIR_DROP_ARP_MALFORMED,
+    TAPIR_DROP_ARP_OTHER_HOST,    /* ARP for an address that is not ours */
+    TAPIR_DROP_IPV4_MALFORMED,    /* header, length or checksum wrong */
+    TAPIR_DROP_IPV4_OTHER_HOST,   /* not addressed to us (we do not forward) */
+    TAPIR_DROP_IPV4_BAD_SOURCE,   /* source is multicast or broadcast */
+    TAPIR_DROP_IPV6_MALFORMED,
+    TAPIR_DROP_IPV6_OTHER_HOST,
+    TAPIR_DROP_IPV6_BAD_SOURCE,
+    TAPIR_DROP_MULTICAST_NOT_JOINED, /* multicast group we have not joined */
+    TAPIR_DROP_HOP_LIMIT,         /* NDP/MLD not sent with hop limit 255 / 1 */
+    TAPIR_DROP_FRAG_OVERLAP,      /* overlapping fragments: datagram discarded (RFC 5722) */
+    TAPIR_DROP_FRAG_TOO_MANY,     /* more fragments than TAPIR_REASM_MAX_FRAGS */
+    TAPIR_DROP_FRAG_OVERSIZE,     /* reassembled length over 65535 */
+    TAPIR_DROP_FRAG_NO_SLOT,      /* every reassembly slot busy */
+    TAPIR_DROP_FRAG_TIMEOUT,      /* datagram incomplete when its timer ran out */
+    TAPIR_DROP_FRAG_MALFORMED,    /* a fragment whose length is not a multiple of 8, ... */
+    TAPIR_DROP_ICMP_MALFORMED,    /* ICMP/ICMPv6 message bad or checksum wrong */
+    TAPIR_DROP_ICMP_UNHANDLED,    /* a type nothing here consumes */
+    TAPIR_DROP_NDP_INVALID,       /* NDP message failing RFC 4861 validation */
+    TAPIR_DROP_UDP_MALFORMED,
+    TAPIR_DROP_TCP_MALFORMED,
+    TAPIR_DROP_NO_SOCKET,         /* port unreachable (an ICMP error may be sent) */
+    TAPIR_DROP_UNKNOWN_PROTOCOL,  /* protocol unreachable */
+    TAPIR_DROP_NO_ROUTE,          /* outbound: no route to the destination */
+    TAPIR_DROP_NO_SOURCE,         /* outbound: no address to send from */
+    TAPIR_DROP_NEIGHBOR_FAILED,   /* outbound: neighbour never answered */
+    TAPIR_DROP_NEIGHBOR_REPLACED, /* outbound: queued packet replaced by a newer one */
+    TAPIR_DROP_NEIGHBOR_NO_SLOT,  /* outbound: no room to queue while resolving */
+    TAPIR_DROP_TOO_BIG,           /* outbound: over MTU with DF / over 65535 */
+    TAPIR_DROP_TX_FULL,           /* outbound: device refused the frame */
+    TAPIR_DROP_ICMP_RATE_LIMITED, /* an ICMP error we chose not to send (RFC 1812 §4.3.2.8) */
+    TAPIR_DROP_COUNT_
+};
+
+/* The counter's name, e.g. "ipv4_other_host" (stable: apps print it). */
+const char *tapir_drop_reason_name(enum tapir_drop_reason reason);
+
+struct tapir_iface_stats {
+    uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
+    uint64_t arp_requests_sent, arp_replies_sent;
+    uint64_t ndp_solicits_sent, ndp_adverts_sent;
+    uint64_t echo_replies_sent;
+    uint64_t icmp_errors_sent;
+    uint64_t reassembled, fragments_sent;
+    uint64_t drops[TAPIR_DROP_COUNT_];
+};
+
+/* A frame crossing the interface, for tracing (apps' -v, pcap-free debugging). */
+enum tapir_trace_dir {
+    TAPIR_TRACE_RX = 0,
+    TAPIR_TRACE_TX = 1,
+};
+typedef void (*tapir_trace_fn)(void *ctx, enum tapir_trace_dir dir, const uint8_t *frame,
+                               size_t len, enum tapir_medium medium);
+
+struct tapir_iface_config {
+    struct tapir_device *device;   /* required; must outlive the interface */
+    struct tapir_mac_addr mac;     /* default 02:00:00:00:00:01 */
+    struct tapir_rng rng;          /* required: jitter, IP identifications */
+    unsigned mtu;                  /* 0: the device's */
+    uint8_t ttl;                   /* IPv4 TTL and IPv6 hop limit of what we send; 64 */
+    /* ARP/NDP: how long an answer stays valid, how many requests before giving up and
+     * the minimum gap between two requests for one address (RFC 1122 §2.3.2.1: at most
+     * one per second; RFC 4861 §10 RetransTimer 1 s, MAX_MULTICAST_SOLICIT 3). */
+    tapir_instant neighbor_lifetime_us; /* 60 s */
+    tapir_instant neighbor_retry_us;    /* 1 s */
+    unsigned neighbor_max_requests;     /* 3 */
+    tapir_instant reasm_timeout_us;     /* 30 s (RFC 8200 §4.5: 60 s max) */
+    /* ICMP errors: a token bucket (RFC 1812 §4.3.2.8, RFC 4443 §2.4(f)). */
+    unsigned icmp_error_burst;          /* 10 */
+    tapir_instant icmp_error_interval_us; /* one token per 100 ms */
+    bool announce;                      /* gratuitous ARP / unsolicited NA at start; true */
+    tapir_trace_fn trace;               /* optional */
+    void *trace_ctx;
+    void *mem;                          /* caller memory, tapir_iface_mem_size() bytes */
+    size_t mem_len;
+};
+
+/* Fills the defaults above (device, rng and mem left empty). */
+void tapir_iface_config_default(struct tapir_iface_config *cfg);
+
+/* Bytes of memory the interface needs for `cfg` (frames, queued packets, reassembly). */
+size_t tapir_iface_mem_size(const struct tapir_iface_config *cfg);
+
+struct tapir_ipv4_cidr {
+    struct tapir_ipv4_addr addr;
+    uint8_t prefix_len;
+};
+
+struct tapir_ipv6_cidr {
+    struct tapir_ipv6_addr addr;
+    uint8_t prefix_len;
+};
+
+struct tapir_route {
+    struct tapir_ip_addr dst; /* network; prefix_len 0 = default route */
+    uint8_t prefix_len;
+    struct tapir_ip_addr gateway; /* version NONE: directly connected */
+};
+
+struct tapir_socket_link; /* the intrusive list sockets are registered on */
+
+/* The interface. Allocated by the caller; fields are private (use the functions). */
+struct tapir_iface {
+    struct tapir_iface_config cfg;
+    unsigned mtu;
+    size_t frame_size;
+    struct tapir_ipv4_cidr ipv4[TAPIR_IFACE_MAX_IPV4];
+    unsigned ipv4_count;
+    struct tapir_ipv6_cidr ipv6[TAPIR_IFACE_MAX_IPV6];
+    unsigned ipv6_count;
+    struct tapir_route routes[TAPIR_IFACE_MAX_ROUTES];
+    unsigned route_count;
+    struct tapir_ip_addr groups[TAPIR_IFACE_MAX_GROUPS];
+    unsigned group_count;
+    struct tapir__neighbor_cache neighbors;
+    struct tapir__reasm reasm;
+    struct tapir_socket_link *sockets;
+    /* Frame buffers carved from cfg.mem. */
+    struct tapir_frame rx[TAPIR_RX_BATCH];
+    struct tapir_frame tx[TAPIR_TX_BATCH];
+    unsigned tx_count;
+    uint8_t *datagram; /* scratch for one whole outgoing datagram, up to 65535 + headers */
+    uint16_t next_ipv4_ident;
+    uint32_t next_ipv6_ident;
+    double icmp_tokens;
+    tapir_instant icmp_tokens_at;
+    bool announce_pending;
+    struct tapir_iface_stats stats;
+};
+
+/* Initialise with `cfg` (copied). Returns 0, or TAPIR_EINVAL when the device, the rng or
+ * enough memory is missing. The fe80:: link-local address derived from the MAC (RFC 4291
+ * Appendix A, modified EUI-64) is added at once. */
+int tapir_iface_init(struct tapir_iface *iface, const struct tapir_iface_config *cfg,
+                     tapir_instant now);
+
+/* Static addresses are usable at once (no duplicate address detection): an unsolicited
+ * neighbour advertisement (IPv6) or gratuitous ARP (IPv4) announces each. TAPIR_ENOBUFS
+ * when the table is full, TAPIR_EINVAL for a bad prefix length. */
+int tapir_iface_add_ipv4(struct tapir_iface *iface, const struct tapir_ipv4_addr *addr,
+                         unsigned prefix_len, tapir_instant now);
+int tapir_iface_add_ipv6(struct tapir_iface *iface, const struct tapir_ipv6_addr *addr,
+                         unsigned prefix_len, tapir_instant now);
+int tapir_iface_del_ip(struct tapir_iface *iface, const struct tapir_ip_addr *addr);
+bool tapir_iface_has_ip(const struct tapir_iface *iface, const struct tapir_ip_addr *addr);
+
+/* Routes: a prefix (0 for default) via a gateway, or directly connected when `gateway`
+ * is NULL. Connected prefixes of configured addresses need no route. */
+int tapir_iface_add_route(struct tapir_iface *iface, const struct tapir_ip_addr *dst,
+                          unsigned prefix_len, const struct tapir_ip_addr *gateway);
+int tapir_iface_set_default_gateway(struct tapir_iface *iface,
+                                    const struct tapir_ip_addr *gateway);
+
+/* Receive what the device has, process it, run timers, and transmit what is due.
+ * Returns the number of frames received, or a negative device error. */
+int tapir_iface_poll(struct tapir_iface *iface, tapir_instant now);
+
+/* The next instant at which poll() has timer work (TAPIR_INSTANT_NEVER if none); the
+ * caller may sleep on the device fd until then. */
+tapir_instant tapir_iface_poll_at(const struct tapir_iface *iface, tapir_instant now);
+
+const struct tapir_iface_stats *tapir_iface_stats(const struct tapir_iface *iface);
+
+/* The MAC, and the link-local IPv6 address derived from it. */
+const struct tapir_mac_addr *tapir_iface_mac(const struct tapir_iface *iface);
+void tapir_iface_link_local(const struct tapir_iface *iface, struct tapir_ipv6_addr *out);
+
+/* The neighbour cache, for tests and diagnostics: 1 and the MAC when `ip` is resolved,
+ * 0 while resolution is in progress, TAPIR_EINVAL when there is no entry. */
+int tapir_iface_neighbor(const struct tapir_iface *iface, const struct tapir_ip_addr *ip,
+                         struct tapir_mac_addr *mac);
+
+#endif

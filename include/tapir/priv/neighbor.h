@@ -1,0 +1,49 @@
+/* tapir — private: the neighbour cache shared by ARP (IPv4) and NDP (IPv6).
+ *
+ * Declared in a public header only because struct tapir_iface embeds it. Each entry maps
+ * an IP address to a MAC. An unresolved entry may hold one queued datagram (the newest:
+ * RFC 1122 §2.3.2.2 asks to keep at least one) in a small pool of buffers carved from
+ * the interface's memory.
+ */
+#ifndef TAPIR_PRIV_NEIGHBOR_H
+#define TAPIR_PRIV_NEIGHBOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tapir/addr.h"
+#include "tapir/opt.h"
+#include "tapir/time.h"
+
+enum tapir__neighbor_state {
+    TAPIR__NEIGHBOR_FREE = 0,
+    TAPIR__NEIGHBOR_INCOMPLETE, /* request sent, no answer yet */
+    TAPIR__NEIGHBOR_REACHABLE,  /* answered; valid until expires_at */
+    TAPIR__NEIGHBOR_FAILED,     /* no answer after the last request; until expires_at */
+};
+
+struct tapir__neighbor {
+    uint8_t state;
+    uint8_t requests;   /* requests sent in this resolution */
+    int8_t pending;     /* index in the pending pool, or -1 */
+    struct tapir_ip_addr ip;
+    struct tapir_mac_addr mac;
+    tapir_instant expires_at;      /* REACHABLE/FAILED: when the entry goes */
+    tapir_instant next_request_at; /* INCOMPLETE: when to ask again (or give up) */
+    tapir_instant last_used;
+};
+
+struct tapir__neighbor_pending {
+    bool used;
+    size_t len;
+    uint8_t *buf; /* one IP datagram */
+};
+
+struct tapir__neighbor_cache {
+    struct tapir__neighbor entries[TAPIR_NEIGHBOR_CACHE_SIZE];
+    struct tapir__neighbor_pending pending[TAPIR_NEIGHBOR_PENDING];
+    size_t pending_cap; /* bytes per pending buffer */
+};
+
+#endif

@@ -1,0 +1,105 @@
+/* Internal: what the interface's files share. */
+#ifndef TAPIR_IFACE_INTERNAL_H
+#define TAPIR_IFACE_INTERNAL_H
+
+#include "tapir/error.h"
+#include "tapir/iface.h"
+#include "tapir/socket.h"
+
+/* ---- neighbor.c: the table ---- */
+void tapir__nb_init(struct tapir__neighbor_cache *c, uint8_t *pending_mem, size_t pending_cap);
+struct tapir__neighbor *tapir__nb_find(struct tapir__neighbor_cache *c,
+                                       const struct tapir_ip_addr *ip);
+struct tapir__neighbor *tapir__nb_alloc(struct tapir__neighbor_cache *c,
+                                        const struct tapir_ip_addr *ip, tapir_instant now);
+/* Queue `datagram` on an unresolved entry. Returns -1 when queued cleanly, or the drop
+ * reason to count (a replaced older datagram, no free buffer, too big). */
+int tapir__nb_queue(struct tapir__neighbor_cache *c, struct tapir__neighbor *n,
+                    const uint8_t *datagram, size_t len);
+void tapir__nb_release_pending(struct tapir__neighbor_cache *c, struct tapir__neighbor *n);
+void tapir__nb_expire(struct tapir__neighbor_cache *c, struct tapir__neighbor *n);
+
+/* ---- iface_tx.c: the way out ---- */
+void tapir__drop(struct tapir_iface *iface, enum tapir_drop_reason reason);
+/* Send a whole IP datagram (header included): route, resolve, fragment, frame. Returns 0
+ * when sent or queued for resolution, else a TAPIR_E* (the drop is counted). */
+int tapir__send_ip(struct tapir_iface *iface, tapir_instant now, const uint8_t *dg, size_t len);
+/* Send a link-layer frame carrying `payload` to `dst` (Ethernet media only). */
+int tapir__send_frame(struct tapir_iface *iface, const struct tapir_mac_addr *dst,
+                      uint16_t ethertype, const uint8_t *payload, size_t len);
+void tapir__flush(struct tapir_iface *iface);
+/* Choose the source address for `dst` (RFC 6724 in its simplest form: same prefix, then
+ * scope). Returns 0 or TAPIR_ENOADDR. */
+int tapir__select_source(const struct tapir_iface *iface, const struct tapir_ip_addr *dst,
+                         struct tapir_ip_addr *src);
+/* Build IPv4/IPv6 headers in front of an upper-layer message already written at
+ * iface->datagram + TAPIR__IP_ROOM; returns the datagram's start and total length. */
+#define TAPIR__IP_ROOM 40 /* an IPv6 header; IPv4 uses the last 20 bytes of it */
+int tapir__finish_ip(struct tapir_iface *iface, const struct tapir_ip_addr *src,
+                     const struct tapir_ip_addr *dst, uint8_t protocol, uint8_t ttl,
+                     size_t upper_len, const uint8_t **start);
+
+/* ---- iface_neighbor.c: ARP and NDP on the wire ---- */
+void tapir__neighbor_learn(struct tapir_iface *iface, tapir_instant now,
+                           const struct tapir_ip_addr *ip, const struct tapir_mac_addr *mac,
+                           bool create);
+/* Resolve `next_hop` for `dg`: sends now when known (*mac filled, returns 1), otherwise
+ * queues the datagram, sends a request if one is due and returns 0 (or <0 if dropped). */
+int tapir__neighbor_resolve(struct tapir_iface *iface, tapir_instant now,
+                            const struct tapir_ip_addr *next_hop, const uint8_t *dg,
+                            size_t len, struct tapir_mac_addr *mac);
+void tapir__neighbor_poll(struct tapir_iface *iface, tapir_instant now);
+tapir_instant tapir__neighbor_poll_at(const struct tapir_iface *iface);
+void tapir__arp_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *buf,
+                      size_t len);
+void tapir__announce(struct tapir_iface *iface, tapir_instant now, const struct tapir_ip_addr *ip);
+void tapir__send_neighbor_advert_unsolicited(struct tapir_iface *iface, tapir_instant now,
+                                             const struct tapir_ipv6_addr *target);
+void tapir__send_neighbor_solicit(struct tapir_iface *iface, tapir_instant now,
+                                  const struct tapir_ipv6_addr *target, bool unicast,
+                                  const struct tapir_mac_addr *dst_mac);
+
+/* ---- iface_rx.c: the way in ---- */
+void tapir__frame_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *frame,
+                        size_t len);
+bool tapir__is_local_ipv6(const struct tapir_iface *iface, const struct tapir_ipv6_addr *a);
+
+/* ---- iface_icmp.c: ICMP and ICMPv6 ---- */
+struct tapir__ip_info {
+    struct tapir_ip_addr src, dst;
+    uint8_t ttl;
+    bool dst_multicast; /* multicast or broadcast destination */
+    const uint8_t *packet; /* the whole datagram as received, for quoting in errors */
+    size_t packet_len;
+};
+void tapir__icmpv4_input(struct tapir_iface *iface, tapir_instant now,
+                         const struct tapir__ip_info *ip, const uint8_t *buf, size_t len);
+void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
+                         const struct tapir__ip_info *ip, const uint8_t *buf, size_t len);
+/* Send an ICMP error about the datagram in `ip` (type/code of the version), rate
+ * limited and suppressed where RFC 1122 §3.2.2 / RFC 4443 §2.4(e) forbid it. */
+void tapir__icmp_error(struct tapir_iface *iface, tapir_instant now,
+                       const struct tapir__ip_info *ip, uint8_t type, uint8_t code,
+                       uint32_t info);
+void tapir__icmp_sockets_poll(struct tapir_iface *iface, tapir_instant now);
+struct tapir__icmp_tx;
+int tapir__icmp_send_echo(struct tapir_iface *iface, tapir_instant now, uint16_t ident,
+                          const struct tapir__icmp_tx *tx);
+
+/* ---- iface_icmpv6.c / iface_ndp.c ---- */
+void tapir__icmpv6_error(struct tapir_iface *iface, tapir_instant now,
+                         const struct tapir__ip_info *ip, uint8_t type, uint8_t code,
+                         uint32_t info);
+int tapir__icmpv6_send_echo(struct tapir_iface *iface, tapir_instant now,
+                            const struct tapir_ip_addr *src, uint16_t ident,
+                            const struct tapir__icmp_tx *tx);
+/* Token bucket shared by ICMP and ICMPv6 errors. */
+bool tapir__icmp_rate_ok(struct tapir_iface *iface, tapir_instant now);
+
+/* Address helpers. */
+void tapir__ipv6_solicited_node(const struct tapir_ipv6_addr *a, struct tapir_ipv6_addr *out);
+void tapir__multicast_mac(const struct tapir_ip_addr *group, struct tapir_mac_addr *out);
+bool tapir__prefix_match(const struct tapir_ip_addr *a, const struct tapir_ip_addr *b,
+                         unsigned prefix_len);
+
+#endif
