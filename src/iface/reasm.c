@@ -186,7 +186,7 @@ int tapir__reasm_add(struct tapir__reasm *r, tapir_instant now, uint8_t version,
 
     /* An atomic fragment (offset 0, no more fragments) is a whole datagram: processed in
      * isolation, never joined to nor disturbing fragments with the same key (RFC 6946
-     * §4), and needing no slot. */
+     * §4), and needing no slot. (In IPv4 such a packet is simply not fragmented.) */
     if (offset == 0 && !more) {
         if (payload_len > limit)
             return discard(r, NULL, TAPIR__REASM_OVERSIZE);
@@ -199,7 +199,7 @@ int tapir__reasm_add(struct tapir__reasm *r, tapir_instant now, uint8_t version,
 
     struct tapir__reasm_slot *s = find_slot(r, now, version, src, dst, protocol, ident);
 
-    /* Checks on the fragment alone; each discards the datagram it belongs to. */
+    /* Size and shape; each failure discards the datagram the fragment belongs to. */
     uint32_t extent = 0;
     if (s != NULL) {
         if (version == 4 && s->header_len > 0 && offset != 0)
@@ -245,9 +245,10 @@ int tapir__reasm_add(struct tapir__reasm *r, tapir_instant now, uint8_t version,
     }
 
     /* The last fragment fixes the total length: there can be only one end, and no data
-     * may lie beyond it (RFC 8200 §4.5 discards the first kind of inconsistency as
-     * malformed; we treat both alike). Having passed the overlap test, no stored range can
-     * end exactly at this fragment's end. */
+     * may lie beyond it. Neither RFC 791 nor RFC 8200 says what to do when fragments
+     * contradict each other about the end; no correct datagram can come of them, so the
+     * datagram is discarded, as Linux does. Having passed the overlap test, no stored
+     * range can end exactly at this fragment's end. */
     if (!more) {
         if (s->have_last ? end != s->total_len : slot_extent(s) > end)
             return discard(r, s, TAPIR__REASM_MALFORMED);
