@@ -273,12 +273,12 @@ void tapir_iface_remove_socket(struct tapir_iface *iface, struct tapir_socket_li
 static void reasm_poll(struct tapir_iface *iface, tapir_instant now)
 {
     struct tapir__reasm_slot expired;
-    expired.header_len = 0;
+    expired.used = false;
     unsigned n = tapir__reasm_expire(&iface->reasm, now, &expired);
     for (unsigned i = 0; i < n; i++)
         tapir__drop(iface, TAPIR_DROP_FRAG_TIMEOUT);
     /* RFC 792 / RFC 1122 §3.3.2: tell the sender (only when fragment zero arrived). */
-    if (n > 0 && expired.header_len > 0 && expired.version == 4) {
+    if (expired.used && expired.header_len > 0 && expired.version == 4) {
         struct tapir__ip_info info;
         memset(&info, 0, sizeof info);
         info.src = expired.src;

@@ -65,7 +65,9 @@ enum tapir__reasm_result {
     TAPIR__REASM_OVERSIZE = -3, /* offset + length beyond 65535: discarded */
     TAPIR__REASM_NO_SLOT = -4,  /* every slot busy with another datagram */
     TAPIR__REASM_MALFORMED = -5 /* a non-last fragment whose length is not a multiple of 8,
-                                   or a last fragment disagreeing with an earlier last one */
+                                   an empty one, a last fragment disagreeing with an earlier
+                                   last one, data beyond the last fragment's end, or a bad
+                                   argument: discarded */
 };
 
 /* Where a completed datagram's payload is: valid until the next call on `r`. */
@@ -82,7 +84,10 @@ void tapir__reasm_init(struct tapir__reasm *r, uint8_t *mem, tapir_instant timeo
  * RFC 8200 §4.5 without protocol), `offset` is in bytes, `more` is the MF/M flag,
  * `payload` the fragment's data. `header`/`header_len` (IPv4 header of this fragment) are
  * kept from the fragment at offset 0. A duplicate of an already-received range with the
- * same bytes is ignored as PENDING; any other overlap discards the datagram. */
+ * same bytes is ignored as PENDING; any other overlap discards the datagram.
+ * An atomic fragment (offset 0, no more) is complete by itself and never touches a slot
+ * (RFC 6946): then `out->payload` is `payload` itself. A datagram whose deadline has passed
+ * is never joined; its slot is reused (counted as a timeout, with no expired copy). */
 int tapir__reasm_add(struct tapir__reasm *r, tapir_instant now, uint8_t version,
                      const struct tapir_ip_addr *src, const struct tapir_ip_addr *dst,
                      uint8_t protocol, uint32_t ident, uint32_t offset, bool more,
@@ -91,7 +96,9 @@ int tapir__reasm_add(struct tapir__reasm *r, tapir_instant now, uint8_t version,
 
 /* Discard datagrams whose deadline has passed; returns how many. When `expired` is not
  * NULL, the first expired IPv4 slot that had its first fragment is copied there (for an
- * ICMP time exceeded, code 1, RFC 792) before it is freed. */
+ * ICMP time exceeded, code 1, RFC 792) before it is freed: `expired->used` says whether one
+ * was, and its `buf` (the first 8 data bytes for the quote) is readable until the next call
+ * on `r`. */
 unsigned tapir__reasm_expire(struct tapir__reasm *r, tapir_instant now,
                              struct tapir__reasm_slot *expired);
 
