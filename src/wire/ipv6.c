@@ -183,8 +183,8 @@ int tapir_ipv6_emit(const struct tapir_ipv6_repr *r, uint8_t *buf, size_t cap)
 
     place_payload(buf, hlen, r->payload, r->payload_len);
     place_payload(buf, TAPIR_IPV6_HEADER_LEN, r->ext, r->ext_len);
-    store_be32(buf, (uint32_t)6 << 28 | (uint32_t)r->traffic_class << 20 |
-                        (r->flow_label & 0xfffff));
+    store_be32(buf,
+               (uint32_t)6 << 28 | (uint32_t)r->traffic_class << 20 | (r->flow_label & 0xfffff));
     store_be16(buf + 4, (uint16_t)(r->ext_len + r->payload_len));
     buf[6] = r->next_header;
     buf[7] = r->hop_limit;
@@ -206,8 +206,7 @@ int tapir_ipv6_frag_emit(const struct tapir_ipv6_frag_header *f, uint8_t *buf, s
     return TAPIR_IPV6_FRAG_HEADER_LEN;
 }
 
-int tapir_ipv6_hbh_router_alert_emit(uint8_t next_header, uint16_t value, uint8_t *buf,
-                                     size_t cap)
+int tapir_ipv6_hbh_router_alert_emit(uint8_t next_header, uint16_t value, uint8_t *buf, size_t cap)
 {
     if (cap < TAPIR_IPV6_RTALERT_HBH_LEN)
         return TAPIR_ENOBUFS;
@@ -314,8 +313,7 @@ struct ext_view {
 static bool ext_at(const struct tapir_ipv6_repr *r, size_t i, struct ext_view *v)
 {
     const struct tapir_ipv6_ext *e = &r->exts[i];
-    if (r->ext == NULL || e->offset > r->ext_len || e->len > r->ext_len - e->offset ||
-        e->len < 2)
+    if (r->ext == NULL || e->offset > r->ext_len || e->len > r->ext_len - e->offset || e->len < 2)
         return false;
     v->p = r->ext + e->offset;
     v->len = e->len;
@@ -365,8 +363,7 @@ static void print_routing_brief(struct tapir_text *t, const uint8_t *p, size_t l
     } else if (type == 4) {
         /* RFC 8754 §2: Segment Routing header. */
         unsigned last = p[4];
-        tapir_text_printf(t, ", last-entry=%u, flags=0x%x, tag=%x", last, p[5],
-                          load_be16(p + 6));
+        tapir_text_printf(t, ", last-entry=%u, flags=0x%x, tag=%x", last, p[5], load_be16(p + 6));
         for (size_t i = 0; i <= last && 8 + 16 * (i + 1) <= len; i++) {
             memcpy(a.bytes, p + 8 + 16 * i, 16);
             tapir_text_printf(t, ", [%zu]%s", i, tapir_ipv6_format(&a, addr));
@@ -384,10 +381,9 @@ void tapir_ipv6_print(struct tapir_text *t, const struct tapir_ipv6_repr *r)
         tapir_text_printf(t, "class 0x%02x, ", r->traffic_class);
     if ((r->flow_label & 0xfffff) != 0)
         tapir_text_printf(t, "flowlabel 0x%05x, ", (unsigned)(r->flow_label & 0xfffff));
-    tapir_text_printf(t, "hlim %u, next-header %s (%u) payload length: %zu) %s > %s",
-                      r->hop_limit, name ? name : "unknown", r->next_header,
-                      r->ext_len + r->payload_len, tapir_ipv6_format(&r->src, src),
-                      tapir_ipv6_format(&r->dst, dst));
+    tapir_text_printf(t, "hlim %u, next-header %s (%u) payload length: %zu) %s > %s", r->hop_limit,
+                      name ? name : "unknown", r->next_header, r->ext_len + r->payload_len,
+                      tapir_ipv6_format(&r->src, src), tapir_ipv6_format(&r->dst, dst));
 
     size_t count = r->ext_count < TAPIR_IPV6_MAX_EXT ? r->ext_count : TAPIR_IPV6_MAX_EXT;
     for (size_t i = 0; i < count; i++) {
@@ -482,10 +478,11 @@ static void print_routing_verbose(struct tapir_text *t, const uint8_t *p, size_t
     struct tapir_ipv6_addr a;
     uint8_t type = p[2];
     tapir_text_printf(t, "    routing type: %u%s\n", type,
-                      type == 0   ? " (source route, deprecated by RFC 5095)"
-                      : type == 2 ? " (Mobile IPv6)"
-                      : type == 4 ? " (segment routing)"
-                                  : "");
+                      type == 0     ? " (source route, deprecated by RFC 5095)"
+                      : type == 2   ? " (Mobile IPv6)"
+                      : type == 4   ? " (segment routing)"
+                      : type >= 253 ? " (experimental, RFC 4727)"
+                                    : "");
     tapir_text_printf(t, "    segments left: %u\n", p[3]);
     if (type == 0 || type == 2) {
         tapir_text_printf(t, "    reserved: 0x%08x\n", (unsigned)load_be32(p + 4));
@@ -494,8 +491,8 @@ static void print_routing_verbose(struct tapir_text *t, const uint8_t *p, size_t
             tapir_text_printf(t, "    address[%zu]: %s\n", i, tapir_ipv6_format(&a, addr));
         }
     } else if (type == 4) {
-        tapir_text_printf(t, "    last entry: %u\n    flags: 0x%02x\n    tag: 0x%04x\n", p[4],
-                          p[5], load_be16(p + 6));
+        tapir_text_printf(t, "    last entry: %u\n    flags: 0x%02x\n    tag: 0x%04x\n", p[4], p[5],
+                          load_be16(p + 6));
         for (size_t i = 0; 8 + 16 * (i + 1) <= len; i++) {
             memcpy(a.bytes, p + 8 + 16 * i, 16);
             tapir_text_printf(t, "    segment[%zu]: %s\n", i, tapir_ipv6_format(&a, addr));
@@ -546,8 +543,8 @@ void tapir_ipv6_print_verbose(struct tapir_text *t, const struct tapir_ipv6_repr
                               (offlg & FRAG_RESERVED_BIT) >> 1);
         }
     }
-    tapir_text_printf(t, "  upper-layer protocol: %s (%u)\n",
-                      verbose_proto_name(r->upper_protocol), r->upper_protocol);
+    tapir_text_printf(t, "  upper-layer protocol: %s (%u)\n", verbose_proto_name(r->upper_protocol),
+                      r->upper_protocol);
     tapir_text_printf(t, "  header length: %zu\n", tapir_ipv6_header_len(r));
     /* A non-first fragment carries a slice of the fragmentable part, not an upper-layer
      * header, so its payload is named for what it is. */

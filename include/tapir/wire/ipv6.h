@@ -26,7 +26,7 @@
 
 /* Next Header values this module knows (IANA "Assigned Internet Protocol Numbers"). */
 enum tapir_ipv6_next_header {
-    TAPIR_IPV6_NH_HOPOPTS = 0,   /* Hop-by-Hop Options, RFC 8200 §4.3 */
+    TAPIR_IPV6_NH_HOPOPTS = 0, /* Hop-by-Hop Options, RFC 8200 §4.3 */
     TAPIR_IPV6_NH_TCP = 6,
     TAPIR_IPV6_NH_UDP = 17,
     TAPIR_IPV6_NH_ROUTING = 43,  /* RFC 8200 §4.4 */
@@ -137,7 +137,6 @@ int tapir_ipv6_frag_emit(const struct tapir_ipv6_frag_header *f, uint8_t *buf, s
 /* A Hop-by-Hop header holding a Router Alert option with `value` and a PadN to fill the 8
  * bytes (RFC 2711; MLD, RFC 3810 §5), exactly as Linux writes it: nh 00 05 02 vv vv 01 00.
  * Returns 8 or TAPIR_ENOBUFS. */
-int tapir_ipv6_hbh_router_alert_emit(uint8_t next_header, uint16_t value, uint8_t *buf,
-                                     size_t cap);
+int tapir_ipv6_hbh_router_alert_emit(uint8_t next_header, uint16_t value, uint8_t *buf, size_t cap);
 
 #endif
