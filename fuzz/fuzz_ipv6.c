@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct tapir_ipv6_repr r, r2;
-    if (tapir_ipv6_packet_parse(data, size, &r) != 0)
+    if (tapir_ipv6_parse(data, size, &r) != 0)
         return 0;
 
     /* The packet as parsed: trimmed to Payload Length, link padding dropped. */
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (tapir_ipv6_emit(&r, out, sizeof out) != (int)len)
         abort();
-    if (tapir_ipv6_packet_parse(out, len, &r2) != 0 || r2.upper_protocol != r.upper_protocol ||
+    if (tapir_ipv6_parse(out, len, &r2) != 0 || r2.upper_protocol != r.upper_protocol ||
         r2.next_header != r.next_header || r2.ext_len != r.ext_len || r2.ext_count != r.ext_count ||
         r2.payload_len != r.payload_len || r2.has_fragment != r.has_fragment ||
         r2.frag_offset != r.frag_offset || r2.more_frags != r.more_frags ||

@@ -136,7 +136,7 @@ static int walk_extensions(const uint8_t *ext, size_t plen, struct tapir_ipv6_re
     return 0;
 }
 
-int tapir_ipv6_packet_parse(const uint8_t *buf, size_t len, struct tapir_ipv6_repr *out)
+int tapir_ipv6_parse(const uint8_t *buf, size_t len, struct tapir_ipv6_repr *out)
 {
     if (len < TAPIR_IPV6_HEADER_LEN)
         return TAPIR_ETRUNCATED;

@@ -73,7 +73,7 @@ static void assert_same_repr(const struct tapir_ipv6_repr *a, const struct tapir
 static void roundtrip(const uint8_t *pkt, size_t len)
 {
     struct tapir_ipv6_repr r, r2;
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
     assert_int_equal(tapir_ipv6_header_len(&r) + r.payload_len, len);
     uint8_t *out = malloc(len + 8);
     memset(out, 0xa5, len + 8);
@@ -81,7 +81,7 @@ static void roundtrip(const uint8_t *pkt, size_t len)
     assert_memory_equal(out, pkt, len);
     for (size_t i = len; i < len + 8; i++)
         assert_int_equal(out[i], 0xa5);
-    assert_int_equal(tapir_ipv6_packet_parse(out, len, &r2), 0);
+    assert_int_equal(tapir_ipv6_parse(out, len, &r2), 0);
     assert_same_repr(&r, &r2);
     assert_ptr_equal(r2.ext, out + 40);
     assert_ptr_equal(r2.payload, out + tapir_ipv6_header_len(&r));
@@ -96,7 +96,7 @@ static void all_truncations(const uint8_t *pkt, size_t len)
     struct tapir_ipv6_repr r;
     for (size_t cut = 0; cut < len; cut++) {
         uint8_t *p = exact_copy(pkt, cut);
-        assert_int_equal(tapir_ipv6_packet_parse(p, cut, &r), TAPIR_ETRUNCATED);
+        assert_int_equal(tapir_ipv6_parse(p, cut, &r), TAPIR_ETRUNCATED);
         free(p);
     }
 }
@@ -112,7 +112,7 @@ static void check_golden(const char *file, const struct expect *ex, size_t n)
         ipv6_of(&g, i, &pkt, &len);
         struct tapir_ipv6_repr r;
         struct tapir_ipv6_addr a;
-        assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+        assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
         addr(ex[i].src, &a);
         assert_memory_equal(&r.src, &a, sizeof a);
         addr(ex[i].dst, &a);
@@ -170,7 +170,7 @@ static void test_ping(void **state)
     size_t len;
     ipv6_of(&g, 0, &pkt, &len);
     struct tapir_ipv6_repr r;
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
     assert_int_equal(r.traffic_class, 0);
     assert_int_equal(r.flow_label, 0x60eaa);
     assert_int_equal(pkt[40], 128); /* the payload is the ICMPv6 echo request */
@@ -242,12 +242,12 @@ static void test_frag(void **state)
 
     /* The first fragment's payload starts with the ICMPv6 header ... */
     ipv6_of(&g, 0, &pkt, &len);
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
     assert_int_equal(r.payload[0], 128);
 
     /* ... a later one's is opaque data: the walk stops after the Fragment header. */
     ipv6_of(&g, 1, &pkt, &len);
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
     tapir_text_init(&t, buf, sizeof buf);
     tapir_ipv6_print_verbose(&t, &r);
     assert_text_eq(buf, "IPv6\n"
@@ -277,7 +277,7 @@ static void test_frag(void **state)
     uint8_t *p = exact_copy(pkt, len);
     p[40] = 0; /* Fragment header's Next Header: Hop-by-Hop */
     p[49] = 255;
-    assert_int_equal(tapir_ipv6_packet_parse(p, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(p, len, &r), 0);
     assert_int_equal(r.upper_protocol, 0);
     assert_int_equal(r.payload_len, 1448);
     free(p);
@@ -286,7 +286,7 @@ static void test_frag(void **state)
     p = exact_copy(pkt, len);
     p[41] = 0x77;
     p[43] |= 0x06;
-    assert_int_equal(tapir_ipv6_packet_parse(p, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(p, len, &r), 0);
     assert_int_equal(r.frag_offset, 1448);
     assert_true(r.more_frags);
     tapir_text_init(&t, buf, sizeof buf);
@@ -315,7 +315,7 @@ static void test_hbh(void **state)
     size_t len;
     ipv6_of(&g, 0, &pkt, &len);
     struct tapir_ipv6_repr r;
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
     assert_int_equal(r.payload[0], 143); /* MLDv2 report */
     char buf[1024];
     struct tapir_text t;
@@ -422,7 +422,7 @@ static void test_ext(void **state)
     struct tapir_text t;
 
     ipv6_of(&g, 5, &pkt, &len);
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
     assert_int_equal(r.payload[0], 128);
     tapir_text_init(&t, buf, sizeof buf);
     tapir_ipv6_print_verbose(&t, &r);
@@ -465,7 +465,7 @@ static void test_ext(void **state)
                         "  upper-layer length: 19\n");
 
     ipv6_of(&g, 4, &pkt, &len);
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
     tapir_text_init(&t, buf, sizeof buf);
     tapir_ipv6_print_verbose(&t, &r);
     assert_non_null(strstr(buf, "  extension header: Routing (43)\n"
@@ -481,7 +481,7 @@ static void test_ext(void **state)
                                 "    segment[1]: fdaa::1\n"));
 
     ipv6_of(&g, 7, &pkt, &len);
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
     tapir_text_init(&t, buf, sizeof buf);
     tapir_ipv6_print_verbose(&t, &r);
     assert_non_null(strstr(buf, "    routing type: 253 (experimental, RFC 4727)\n"
@@ -551,7 +551,7 @@ static void test_corruptions(void **state)
         uint8_t *p = exact_copy(pkt, len);
         p[cases[i].at] = cases[i].value;
         struct tapir_ipv6_repr r;
-        int rc = tapir_ipv6_packet_parse(p, len, &r);
+        int rc = tapir_ipv6_parse(p, len, &r);
         if (rc != cases[i].error)
             fail_msg("%s: got %s, want %s", cases[i].what, tapir_error_name(rc),
                      tapir_error_name(cases[i].error));
@@ -577,7 +577,7 @@ static void test_padding_trimmed(void **state)
     memcpy(p, pkt, len);
     memset(p + len, 0, 6);
     struct tapir_ipv6_repr r;
-    assert_int_equal(tapir_ipv6_packet_parse(p, len + 6, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(p, len + 6, &r), 0);
     assert_int_equal(r.payload_len, 19);
     uint8_t out[128];
     assert_int_equal(tapir_ipv6_emit(&r, out, sizeof out), (int)len);
@@ -585,7 +585,7 @@ static void test_padding_trimmed(void **state)
 
     /* A shorter Payload Length is no error either: the rest is padding. */
     p[5] = 10;
-    assert_int_equal(tapir_ipv6_packet_parse(p, len + 6, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(p, len + 6, &r), 0);
     assert_int_equal(r.payload_len, 10);
     free(p);
     golden_free(&g);
@@ -625,7 +625,7 @@ static void test_crafted_chains(void **state)
     }
     ext[7 * 8] = TAPIR_IPV6_NH_NONE;
     size_t len = build(pkt, sizeof pkt, 60, ext, 64);
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
     assert_int_equal(r.ext_count, TAPIR_IPV6_MAX_EXT);
     assert_int_equal(r.upper_protocol, TAPIR_IPV6_NH_NONE);
     assert_int_equal(r.payload_len, 4);
@@ -634,12 +634,12 @@ static void test_crafted_chains(void **state)
     ext[7 * 8] = 60;
     ext[8 * 8] = TAPIR_IPV6_NH_NONE;
     len = build(pkt, sizeof pkt, 60, ext, 72);
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), TAPIR_EUNSUPPORTED);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), TAPIR_EUNSUPPORTED);
 
     /* Pad1 options, then AH: the walk stops at AH and the payload starts there. */
     static const uint8_t pad1[8] = {TAPIR_IPV6_NH_AH, 0, 0, 0, 0, 0, 0, 0};
     len = build(pkt, sizeof pkt, 60, pad1, 8);
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
     assert_int_equal(r.upper_protocol, TAPIR_IPV6_NH_AH);
     assert_int_equal(r.ext_count, 1);
     assert_ptr_equal(r.payload, pkt + 48);
@@ -651,7 +651,7 @@ static void test_crafted_chains(void **state)
 
     /* ESP right after the fixed header: no extension headers walked. */
     len = build(pkt, sizeof pkt, TAPIR_IPV6_NH_ESP, NULL, 0);
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
     assert_int_equal(r.upper_protocol, TAPIR_IPV6_NH_ESP);
     assert_int_equal(r.ext_count, 0);
     assert_int_equal(r.payload_len, 4);
@@ -664,7 +664,7 @@ static void test_crafted_chains(void **state)
     static const uint8_t dst_udp[8] = {17, 0, TAPIR_IPV6_OPT_PADN, 4, 0, 0, 0, 0};
     memcpy(ext + 8, dst_udp, 8);
     len = build(pkt, sizeof pkt, 44, ext, 16);
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
     assert_true(r.has_fragment);
     assert_false(r.more_frags);
     assert_int_equal(r.frag_offset, 0);
@@ -689,7 +689,7 @@ static void test_crafted_chains(void **state)
     assert_int_equal(tapir_ipv6_emit(&r, pkt, sizeof pkt), (int)len);
     assert_int_equal(pkt[0], 0x6b);
     assert_int_equal(pkt[1], 0x8f);
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
     assert_int_equal(r.traffic_class, 0xb8);
     assert_int_equal(r.flow_label, 0xfffff);
 }
@@ -703,18 +703,18 @@ static void test_jumbo(void **state)
     uint8_t pkt[128];
     size_t len = build(pkt, sizeof pkt, 0, hbh, 8);
     struct tapir_ipv6_repr r;
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), TAPIR_EBADOPTION);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), TAPIR_EBADOPTION);
     pkt[4] = pkt[5] = 0;
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), TAPIR_EUNSUPPORTED);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), TAPIR_EUNSUPPORTED);
     /* Cut short, it is truncated like any other packet. */
     for (size_t cut = 0; cut < 48; cut++) {
         uint8_t *p = exact_copy(pkt, cut);
-        assert_int_equal(tapir_ipv6_packet_parse(p, cut, &r), TAPIR_ETRUNCATED);
+        assert_int_equal(tapir_ipv6_parse(p, cut, &r), TAPIR_ETRUNCATED);
         free(p);
     }
     /* A jumbo option in Destination Options is misplaced. */
     len = build(pkt, sizeof pkt, 60, hbh, 8);
-    assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), TAPIR_EBADOPTION);
+    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), TAPIR_EBADOPTION);
 }
 
 static void test_frag_builder(void **state)
@@ -727,7 +727,7 @@ static void test_frag_builder(void **state)
         size_t len;
         ipv6_of(&g, i, &pkt, &len);
         struct tapir_ipv6_repr r;
-        assert_int_equal(tapir_ipv6_packet_parse(pkt, len, &r), 0);
+        assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
         /* Rebuild the golden packet from the parsed fields and the builder's header. */
         struct tapir_ipv6_frag_header fh = {.next_header = r.upper_protocol,
                                             .offset = r.frag_offset,

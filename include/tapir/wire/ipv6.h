@@ -3,12 +3,8 @@
  * The functions follow the pattern described in tapir/wire/ethernet.h. Parsing walks the
  * extension-header chain (Hop-by-Hop, Routing, Fragment, Destination Options) up to the
  * upper-layer protocol, validates every header's length and every TLV option, and keeps
- * the raw extension bytes so emit() reproduces them exactly.
- *
- * NAME CLASH: tapir/addr.h already declares tapir_ipv6_parse(const char *text, ...) for
- * the address text form, so the packet parser cannot have that name until the address
- * parser is renamed (e.g. to tapir_ipv6_addr_parse). Until then it is
- * tapir_ipv6_packet_parse(); every other function has its pattern name.
+ * the raw extension bytes so emit() reproduces them exactly. (The address text parser is
+ * tapir_ipv6_addr_parse() in tapir/addr.h.)
  */
 #ifndef TAPIR_WIRE_IPV6_H
 #define TAPIR_WIRE_IPV6_H
@@ -91,7 +87,7 @@ struct tapir_ipv6_repr {
  *                       Fragment header.
  * AH, ESP and unknown Next Header values end the walk: upper_protocol is that value and
  * payload starts at that header. */
-int tapir_ipv6_packet_parse(const uint8_t *buf, size_t len, struct tapir_ipv6_repr *out);
+int tapir_ipv6_parse(const uint8_t *buf, size_t len, struct tapir_ipv6_repr *out);
 
 /* 40 + ext_len. */
 size_t tapir_ipv6_header_len(const struct tapir_ipv6_repr *r);
