@@ -27,6 +27,14 @@ cap_cleanup() {
 }
 trap cap_cleanup EXIT
 
+NO_TX_CSUM='
+import array, fcntl, socket, struct, sys
+SIOCETHTOOL, ETHTOOL_STXCSUM = 0x8946, 0x17
+value = array.array("I", [ETHTOOL_STXCSUM, 0])
+ifr = struct.pack("16sP", sys.argv[1].encode(), value.buffer_info()[0]).ljust(40, b"\0")
+fcntl.ioctl(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), SIOCETHTOOL, ifr)
+'
+
 # cap_setup [MTU]: the two namespaces, veth, addresses (no DAD, so they work at once).
 cap_setup() {
     local mtu=${1:-1500}
@@ -37,11 +45,15 @@ cap_setup() {
     B ip link set lo up
     A ip link set veth-a address 02:00:00:00:00:01 mtu "$mtu"
     B ip link set veth-b address 02:00:00:00:00:02 mtu "$mtu"
-    # Quiet links: no router solicitations or MLD reports unless a script wants them.
-    for ns in A B; do
-        $ns sysctl -qw net.ipv6.conf.all.router_solicitations=0
-        $ns sysctl -qw net.ipv6.conf.default.router_solicitations=0
-    done
+    # Quiet links: no router solicitations unless a script wants them (the per-interface
+    # value: the all/default ones no longer reach an interface that already exists).
+    A sysctl -qw net.ipv6.conf.veth-a.router_solicitations=0
+    B sysctl -qw net.ipv6.conf.veth-b.router_solicitations=0
+    # veth leaves checksums to a "hardware" that never fills them in, so captures would
+    # hold partial UDP/TCP checksums: turn TX checksum offload off (the ETHTOOL_STXCSUM
+    # ioctl that `ethtool -K DEV tx off` uses; no ethtool binary needed).
+    A /usr/bin/python3 -c "$NO_TX_CSUM" veth-a
+    B /usr/bin/python3 -c "$NO_TX_CSUM" veth-b
     A ip addr add 192.168.69.1/24 dev veth-a
     B ip addr add 192.168.69.100/24 dev veth-b
     A ip -6 addr add fdaa::1/64 dev veth-a nodad
@@ -66,7 +78,10 @@ cap_start() {
     shift
     local log
     log=$(mktemp)
-    A tcpdump -Z root -i veth-a -s 0 -U --immediate-mode -w "$OUT_DIR/$name.pcap" "$@" 2>"$log" &
+    # Not through A(): a shell function in the background is a subshell, and stopping
+    # that would leave tcpdump running. "ip netns exec" execs tcpdump, so $! is its pid.
+    ip netns exec "$NSA" tcpdump -Z root -i veth-a -s 0 -U --immediate-mode \
+        -w "$OUT_DIR/$name.pcap" "$@" 2>"$log" &
     CAP_PID=$!
     local i
     for i in $(seq 100); do
