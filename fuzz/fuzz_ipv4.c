@@ -39,7 +39,7 @@ static void check(const uint8_t *data, size_t size)
     struct tapir_ipv4_repr r, r2;
     if (tapir_ipv4_quoted_parse(data, size, &r) == 0)
         print_both(&r);
-    if (tapir_ipv4_packet_parse(data, size, &r) != 0)
+    if (tapir_ipv4_parse(data, size, &r) != 0)
         return;
     size_t total = tapir_ipv4_header_len(&r) + r.payload_len;
     if (total > size || r.options_len > TAPIR_IPV4_MAX_OPTIONS_LEN)
@@ -47,7 +47,7 @@ static void check(const uint8_t *data, size_t size)
     static uint8_t out[TAPIR_IPV4_MAX_LEN];
     if (tapir_ipv4_emit(&r, out, sizeof out) != (int)total || !same_datagram(out, data, total))
         abort();
-    if (tapir_ipv4_packet_parse(out, total, &r2) != 0 || memcmp(&r.src, &r2.src, 4) != 0 ||
+    if (tapir_ipv4_parse(out, total, &r2) != 0 || memcmp(&r.src, &r2.src, 4) != 0 ||
         memcmp(&r.dst, &r2.dst, 4) != 0 || r2.protocol != r.protocol || r2.ttl != r.ttl ||
         r2.tos != r.tos || r2.ident != r.ident || r2.dont_frag != r.dont_frag ||
         r2.more_frags != r.more_frags || r2.frag_offset != r.frag_offset ||

@@ -88,7 +88,7 @@ static bool options_valid(const uint8_t *opt, size_t len)
     return true;
 }
 
-int tapir_ipv4_packet_parse(const uint8_t *buf, size_t len, struct tapir_ipv4_repr *out)
+int tapir_ipv4_parse(const uint8_t *buf, size_t len, struct tapir_ipv4_repr *out)
 {
     size_t hlen, total;
     int rc = check_lengths(buf, len, true, &hlen, &total);

@@ -31,7 +31,7 @@ static uint8_t *icmp_bytes(const char *file, size_t i, size_t *len)
     struct tapir_eth_repr eth;
     assert_int_equal(tapir_eth_parse(g.frames[i].data, g.frames[i].len, &eth), 0);
     struct tapir_ipv4_repr ip;
-    if (tapir_ipv4_packet_parse(eth.payload, eth.payload_len, &ip) != 0)
+    if (tapir_ipv4_parse(eth.payload, eth.payload_len, &ip) != 0)
         assert_int_equal(tapir_ipv4_quoted_parse(eth.payload, eth.payload_len, &ip), 0);
     assert_int_equal(ip.protocol, TAPIR_IP_PROTO_ICMP);
     assert_false(tapir_ipv4_is_fragment(&ip));

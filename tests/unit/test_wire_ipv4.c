@@ -80,7 +80,7 @@ static void assert_same_repr(const struct tapir_ipv4_repr *a, const uint8_t *abu
 static void roundtrip(const uint8_t *ip, size_t len)
 {
     struct tapir_ipv4_repr r, r2;
-    assert_int_equal(tapir_ipv4_packet_parse(ip, len, &r), 0);
+    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
     size_t total = tapir_ipv4_header_len(&r) + r.payload_len;
     assert_int_equal(total, load_be16(ip + 2));
     uint8_t *out = malloc(len + 1);
@@ -89,7 +89,7 @@ static void roundtrip(const uint8_t *ip, size_t len)
     assert_memory_equal(out, ip, total);
     assert_int_equal(out[total], 0xa5);
     assert_int_equal(tapir_ipv4_header_checksum(&r), load_be16(ip + 10));
-    assert_int_equal(tapir_ipv4_packet_parse(out, total, &r2), 0);
+    assert_int_equal(tapir_ipv4_parse(out, total, &r2), 0);
     assert_same_repr(&r, ip, &r2, out);
     assert_int_equal(tapir_ipv4_emit(&r, out, total - 1), TAPIR_ENOBUFS);
     assert_int_equal(tapir_ipv4_emit(&r, out, tapir_ipv4_header_len(&r) - 1), TAPIR_ENOBUFS);
@@ -116,12 +116,12 @@ static void test_all_golden(void **state)
             uint8_t *ip = ip_bytes(&g, i, &len);
             struct tapir_ipv4_repr r;
             if (is_bad_option_packet(c, i))
-                assert_int_equal(tapir_ipv4_packet_parse(ip, len, &r), TAPIR_EBADOPTION);
+                assert_int_equal(tapir_ipv4_parse(ip, len, &r), TAPIR_EBADOPTION);
             else
                 roundtrip(ip, len);
             for (size_t cut = 0; cut < len; cut++) {
                 uint8_t *p = exact_copy(ip, cut);
-                assert_int_equal(tapir_ipv4_packet_parse(p, cut, &r), TAPIR_ETRUNCATED);
+                assert_int_equal(tapir_ipv4_parse(p, cut, &r), TAPIR_ETRUNCATED);
                 free(p);
             }
             free(ip);
@@ -139,7 +139,7 @@ static void check_lines(const char *file, const char *const *lines, size_t n)
         size_t len;
         uint8_t *ip = ip_bytes(&g, i, &len);
         struct tapir_ipv4_repr r;
-        assert_int_equal(tapir_ipv4_packet_parse(ip, len, &r), 0);
+        assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
         char buf[1024];
         print_line(&r, buf, sizeof buf);
         assert_text_eq(buf, lines[i]);
@@ -157,7 +157,7 @@ static void test_echo(void **state)
     size_t len;
     uint8_t *ip = ip_bytes(&g, 0, &len);
     struct tapir_ipv4_repr r;
-    assert_int_equal(tapir_ipv4_packet_parse(ip, len, &r), 0);
+    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
     static const struct tapir_ipv4_addr b = {{192, 168, 69, 100}}, a = {{192, 168, 69, 1}};
     assert_true(tapir_ipv4_addr_equal(&r.src, &b));
     assert_true(tapir_ipv4_addr_equal(&r.dst, &a));
@@ -177,7 +177,7 @@ static void test_echo(void **state)
     free(ip);
 
     ip = ip_bytes(&g, 2, &len);
-    assert_int_equal(tapir_ipv4_packet_parse(ip, len, &r), 0);
+    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
     assert_int_equal(r.tos, 0xb9); /* ping -Q 0xb9: DSCP 46 (EF), ECT(1) */
     free(ip);
     golden_free(&g);
@@ -212,7 +212,7 @@ static void test_fragments(void **state)
         size_t len;
         uint8_t *ip = ip_bytes(&g, i, &len);
         struct tapir_ipv4_repr r;
-        assert_int_equal(tapir_ipv4_packet_parse(ip, len, &r), 0);
+        assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
         assert_int_equal(r.ident, want[i].ident);
         assert_int_equal(r.frag_offset, want[i].offset);
         assert_int_equal(r.more_frags, want[i].mf);
@@ -248,7 +248,7 @@ static void test_options(void **state)
     size_t len;
     uint8_t *ip = ip_bytes(&g, 0, &len);
     struct tapir_ipv4_repr r;
-    assert_int_equal(tapir_ipv4_packet_parse(ip, len, &r), 0);
+    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
     assert_int_equal(tapir_ipv4_header_len(&r), 60);
     assert_ptr_equal(r.options, ip + 20);
     assert_int_equal(r.options_len, 40);
@@ -312,7 +312,7 @@ static void test_icmp_error_carriers(void **state)
     size_t len;
     uint8_t *ip = ip_bytes(&g, 0, &len);
     struct tapir_ipv4_repr r;
-    assert_int_equal(tapir_ipv4_packet_parse(ip, len, &r), TAPIR_EBADOPTION);
+    assert_int_equal(tapir_ipv4_parse(ip, len, &r), TAPIR_EBADOPTION);
     assert_int_equal(tapir_ipv4_quoted_parse(ip, len, &r), 0);
     assert_int_equal(r.options_len, 4);
     assert_int_equal(r.payload_len, 40);
@@ -323,7 +323,7 @@ static void test_icmp_error_carriers(void **state)
                         "192.168.69.100 > 192.168.69.1");
     free(ip);
     ip = ip_bytes(&g, 1, &len);
-    assert_int_equal(tapir_ipv4_packet_parse(ip, len, &r), 0);
+    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
     print_line(&r, buf, sizeof buf);
     assert_text_eq(buf, "IP (tos 0xc0, ttl 64, id 57279, offset 0, flags [none], proto ICMP (1), "
                         "length 92) 192.168.69.1 > 192.168.69.100");
@@ -339,7 +339,7 @@ static void test_verbose(void **state)
     size_t len;
     uint8_t *ip = ip_bytes(&g, 1, &len);
     struct tapir_ipv4_repr r;
-    assert_int_equal(tapir_ipv4_packet_parse(ip, len, &r), 0);
+    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
     char buf[2048];
     struct tapir_text t;
     tapir_text_init(&t, buf, sizeof buf);
@@ -365,7 +365,7 @@ static void test_verbose(void **state)
 
     golden_load("ipv4_frag.pcap", &g);
     ip = ip_bytes(&g, 1, &len);
-    assert_int_equal(tapir_ipv4_packet_parse(ip, len, &r), 0);
+    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
     tapir_text_init(&t, buf, sizeof buf);
     tapir_ipv4_print_verbose(&t, &r);
     assert_text_eq(buf, "IPv4\n"
@@ -389,7 +389,7 @@ static void test_verbose(void **state)
 
     golden_load("icmpv4_echo.pcap", &g);
     ip = ip_bytes(&g, 2, &len);
-    assert_int_equal(tapir_ipv4_packet_parse(ip, len, &r), 0);
+    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
     tapir_text_init(&t, buf, sizeof buf);
     tapir_ipv4_print_verbose(&t, &r);
     assert_non_null(strstr(buf, "  tos: 0xb9 (DSCP 46, ECN ECT(1))\n"));
@@ -413,51 +413,51 @@ static void test_corruptions(void **state)
 #define RESET() memcpy(p, orig, len)
     RESET();
     p[0] = 0x65; /* version 6 */
-    assert_int_equal(tapir_ipv4_packet_parse(p, len, &r), TAPIR_EBADVERSION);
+    assert_int_equal(tapir_ipv4_parse(p, len, &r), TAPIR_EBADVERSION);
     p[0] = 0x05; /* version 0 */
-    assert_int_equal(tapir_ipv4_packet_parse(p, len, &r), TAPIR_EBADVERSION);
+    assert_int_equal(tapir_ipv4_parse(p, len, &r), TAPIR_EBADVERSION);
     RESET();
     p[0] = 0x44; /* IHL 4 */
-    assert_int_equal(tapir_ipv4_packet_parse(p, len, &r), TAPIR_EBADHEADERLEN);
+    assert_int_equal(tapir_ipv4_parse(p, len, &r), TAPIR_EBADHEADERLEN);
     p[0] = 0x40; /* IHL 0 */
-    assert_int_equal(tapir_ipv4_packet_parse(p, len, &r), TAPIR_EBADHEADERLEN);
+    assert_int_equal(tapir_ipv4_parse(p, len, &r), TAPIR_EBADHEADERLEN);
     RESET();
     p[0] = 0x4f; /* IHL 15: 60 bytes of header, only 40 present */
-    assert_int_equal(tapir_ipv4_packet_parse(p, 40, &r), TAPIR_ETRUNCATED);
+    assert_int_equal(tapir_ipv4_parse(p, 40, &r), TAPIR_ETRUNCATED);
     RESET();
     store_be16(p + 2, 19); /* total length below the header */
-    assert_int_equal(tapir_ipv4_packet_parse(p, len, &r), TAPIR_EBADTOTALLEN);
+    assert_int_equal(tapir_ipv4_parse(p, len, &r), TAPIR_EBADTOTALLEN);
     p[0] = 0x46;
     store_be16(p + 2, 20); /* IHL 6 (24 bytes) but total 20 */
-    assert_int_equal(tapir_ipv4_packet_parse(p, len, &r), TAPIR_EBADTOTALLEN);
+    assert_int_equal(tapir_ipv4_parse(p, len, &r), TAPIR_EBADTOTALLEN);
     RESET();
     store_be16(p + 2, 85); /* total length past the buffer */
-    assert_int_equal(tapir_ipv4_packet_parse(p, len, &r), TAPIR_ETRUNCATED);
+    assert_int_equal(tapir_ipv4_parse(p, len, &r), TAPIR_ETRUNCATED);
     RESET();
     p[10] ^= 0x01; /* checksum */
-    assert_int_equal(tapir_ipv4_packet_parse(p, len, &r), TAPIR_EBADCHECKSUM);
+    assert_int_equal(tapir_ipv4_parse(p, len, &r), TAPIR_EBADCHECKSUM);
     RESET();
     p[8]--; /* TTL changed, checksum not updated */
-    assert_int_equal(tapir_ipv4_packet_parse(p, len, &r), TAPIR_EBADCHECKSUM);
+    assert_int_equal(tapir_ipv4_parse(p, len, &r), TAPIR_EBADCHECKSUM);
     RESET();
     p[6] |= 0x80; /* the reserved flag */
     fix_checksum(p);
-    assert_int_equal(tapir_ipv4_packet_parse(p, len, &r), TAPIR_EBADFIELD);
+    assert_int_equal(tapir_ipv4_parse(p, len, &r), TAPIR_EBADFIELD);
 
     /* Fragment offset + payload past 65535 (the "ping of death"): 65528 + 64. */
     RESET();
     store_be16(p + 6, 0x1fff);
     fix_checksum(p);
-    assert_int_equal(tapir_ipv4_packet_parse(p, len, &r), TAPIR_EBADTOTALLEN);
+    assert_int_equal(tapir_ipv4_parse(p, len, &r), TAPIR_EBADTOTALLEN);
     /* 65528 + 7 = 65535 exactly is allowed. */
     store_be16(p + 2, 27);
     fix_checksum(p);
-    assert_int_equal(tapir_ipv4_packet_parse(p, 27, &r), 0);
+    assert_int_equal(tapir_ipv4_parse(p, 27, &r), 0);
     assert_int_equal(r.frag_offset, 65528);
     assert_int_equal(r.payload_len, 7);
     store_be16(p + 2, 28);
     fix_checksum(p);
-    assert_int_equal(tapir_ipv4_packet_parse(p, 28, &r), TAPIR_EBADTOTALLEN);
+    assert_int_equal(tapir_ipv4_parse(p, 28, &r), TAPIR_EBADTOTALLEN);
 
     /* Options: a 24-byte header whose 4 option bytes are each case. The total length
      * stays 84, so the payload shrinks by 4. */
@@ -483,7 +483,7 @@ static void test_corruptions(void **state)
         p[0] = 0x46;
         memcpy(p + 20, options[i].opt, 4);
         fix_checksum(p);
-        assert_int_equal(tapir_ipv4_packet_parse(p, len, &r), options[i].error);
+        assert_int_equal(tapir_ipv4_parse(p, len, &r), options[i].error);
         if (options[i].error == 0) {
             assert_int_equal(r.options_len, 4);
             assert_int_equal(r.payload_len, 60);
@@ -511,7 +511,7 @@ static void test_padding(void **state)
     memcpy(padded, ip, len);
     uint8_t *p = exact_copy(padded, sizeof padded);
     struct tapir_ipv4_repr r;
-    assert_int_equal(tapir_ipv4_packet_parse(p, sizeof padded, &r), 0);
+    assert_int_equal(tapir_ipv4_parse(p, sizeof padded, &r), 0);
     assert_int_equal(r.protocol, TAPIR_IP_PROTO_UDP);
     assert_int_equal(r.payload_len, 14);
     uint8_t out[64];
@@ -554,7 +554,7 @@ static void test_emit_built(void **state)
     assert_memory_equal(out + 24, payload, sizeof payload);
     assert_int_equal(out[32], 0xa5);
     struct tapir_ipv4_repr r2;
-    assert_int_equal(tapir_ipv4_packet_parse(out, 32, &r2), 0);
+    assert_int_equal(tapir_ipv4_parse(out, 32, &r2), 0);
     assert_true(tapir_ipv4_is_multicast(&r2.dst));
     assert_int_equal(r2.protocol, TAPIR_IP_PROTO_IGMP);
 
@@ -577,7 +577,7 @@ static void test_emit_built(void **state)
     assert_int_equal(tapir_ipv4_emit(&r, out, 28), 28);
     assert_memory_equal(out + 20, payload, sizeof payload);
     assert_int_equal(load_be16(out + 6), 0x6000 | 100);
-    assert_int_equal(tapir_ipv4_packet_parse(out, 28, &r2), 0);
+    assert_int_equal(tapir_ipv4_parse(out, 28, &r2), 0);
     assert_true(r2.more_frags && r2.dont_frag);
     assert_int_equal(r2.frag_offset, 800);
     print_line(&r2, buf, sizeof buf);
@@ -637,7 +637,7 @@ static void test_negative_zero_checksum(void **state)
     assert_int_equal(load_be16(out + 10), 0);
     store_be16(out + 10, 0xffff);
     struct tapir_ipv4_repr r2;
-    assert_int_equal(tapir_ipv4_packet_parse(out, sizeof out, &r2), 0);
+    assert_int_equal(tapir_ipv4_parse(out, sizeof out, &r2), 0);
     assert_int_equal(r2.ident, r.ident);
 }
 
@@ -656,7 +656,7 @@ static void test_quoted(void **state)
     assert_int_equal(r.payload_len, 8);
     assert_int_equal(r.protocol, TAPIR_IP_PROTO_ICMP);
     assert_true(r.dont_frag);
-    assert_int_equal(tapir_ipv4_packet_parse(p, 28, &r), TAPIR_ETRUNCATED);
+    assert_int_equal(tapir_ipv4_parse(p, 28, &r), TAPIR_ETRUNCATED);
     /* The checksum is not the quoted parser's business (NAT rewrites quotes). */
     p[10] ^= 0xff;
     assert_int_equal(tapir_ipv4_quoted_parse(p, 28, &r), 0);

@@ -4,9 +4,6 @@
  * print_verbose). The repr carries the fields a host stack reads and writes; the version,
  * header length, total length and header checksum are derived: emit() writes 4, 5 plus the
  * options' words, the header plus payload length, and the checksum of what it wrote.
- *
- * NOTE: the parser is tapir_ipv4_packet_parse, not tapir_ipv4_parse, because tapir/addr.h
- * already gives that name to the dotted-quad text parser.
  */
 #ifndef TAPIR_WIRE_IPV4_H
 #define TAPIR_WIRE_IPV4_H
@@ -74,7 +71,7 @@ struct tapir_ipv4_repr {
  *   TAPIR_EBADOPTION     an option's length is < 2 or runs past the header
  *   TAPIR_EBADTOTALLEN   fragment offset + payload length > 65535
  * Bytes after the total length are ignored (Ethernet pads short frames). */
-int tapir_ipv4_packet_parse(const uint8_t *buf, size_t len, struct tapir_ipv4_repr *out);
+int tapir_ipv4_parse(const uint8_t *buf, size_t len, struct tapir_ipv4_repr *out);
 
 /* The lenient parse for a datagram quoted in an ICMP error (RFC 792): the quote is usually
  * cut short, so only the fixed header and the options must be present, and neither the

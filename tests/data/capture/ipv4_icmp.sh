@@ -30,20 +30,6 @@
 . "$(dirname "$0")/lib.sh"
 command -v ping >/dev/null || { echo "missing ping" >&2; exit 1; }
 
-# lib.sh's cap_stop signals $CAP_PID, the background subshell that runs `A tcpdump`, but
-# bash does not exec the last command of a backgrounded function, so tcpdump lives on
-# under it and keeps writing its file through the later captures. Stop the tcpdump itself
-# (the subshell's child, `ip netns exec` having exec'd it) and then the subshell.
-cap_stop() {
-    sleep 0.3
-    local kids
-    kids=$(pgrep -P "$CAP_PID" || true)
-    [ -z "$kids" ] || kill -TERM $kids 2>/dev/null || true
-    kill -TERM "$CAP_PID" 2>/dev/null || true
-    wait "$CAP_PID" || true
-    CAP_PID=
-}
-
 NSC=tapir-cap-c-$$
 C() { ip netns exec "$NSC" "$@"; }
 cleanup() {
