@@ -22,6 +22,9 @@
  *              enough; frames keep their order, so this models a bottleneck link whose
  *              queue is the hold storage.
  *
+ * A tx frame enters when tx() takes it; an rx frame enters when rx() reads it from the
+ * inner device (rx() reads only while the caller has room and hold slots are free).
+ *
  * Every frame that is not dropped is copied into the direction's hold storage and leaves
  * it, in order, once the clock reaches its due time (at once when no delay or rate is
  * set). Due frames are released by rx() (rx direction: copied into the caller's frames)
