@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "tapir/error.h"
@@ -24,7 +25,12 @@ static int tuntap_rx(void *ctx, struct tapir_frame *frames, int n)
     /* Bounded: each read fills a frame, discards an oversize one, or ends the call. */
     for (int reads = 0; got < n && reads < 2 * n + 8; reads++) {
         struct tapir_frame *f = &frames[got];
-        ssize_t r = read(t->fd, f->data, f->cap);
+        /* One spare byte after the caller's buffer shows a frame that did not fit (the
+         * driver cuts it to the room given, or on older kernels returns its full
+         * length). */
+        uint8_t spare;
+        struct iovec iov[2] = {{f->data, f->cap}, {&spare, 1}};
+        ssize_t r = readv(t->fd, iov, 2);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -34,8 +40,6 @@ static int tuntap_rx(void *ctx, struct tapir_frame *frames, int n)
         }
         if (r == 0)
             break;
-        /* The tun driver returns the frame's full length even when the buffer was too
-         * short for it: such a frame arrived cut and is discarded. */
         if ((size_t)r > f->cap) {
             t->stats.rx_dropped++;
             continue;
