@@ -13,8 +13,10 @@
  *              the frame's bits, is flipped (duplicates carry the same damage);
  *   duplicate  with probability duplicate_pct / 100 a second identical copy follows it;
  *   reorder    with probability reorder_pct / 100 it is held back and released right
- *              after the next frame of the same direction (which is not held itself); a
- *              frame held while no other follows stays held;
+ *              after the next frame of the same direction that is not dropped (which is
+ *              not held itself), taking that frame's due time; a frame held while no
+ *              other follows stays held (one held frame at a time; with a duplicate, the
+ *              second copy is the one held);
  *   delay      it is due delay_us after it entered;
  *   rate       a token bucket of rate_bps bits per second, burst_bytes deep (0: one frame,
  *              that is pure pacing), counting len * 8 bits per frame: a frame the bucket
