@@ -73,6 +73,7 @@ static void enter_private_netns(void)
     write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
 }
 
+/* Sets `name` up and waits until it runs. */
 static void set_up(const char *name)
 {
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -83,6 +84,14 @@ static void set_up(const char *name)
     assert_int_equal(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
     ifr.ifr_flags = (short)(ifr.ifr_flags | IFF_UP);
     assert_int_equal(ioctl(s, SIOCSIFFLAGS, &ifr), 0);
+    /* Wait (up to 3 s) until it runs: up, with a carrier. */
+    for (int waited = 0; waited < 3000; waited += 10) {
+        assert_int_equal(ioctl(s, SIOCGIFFLAGS, &ifr), 0);
+        if (ifr.ifr_flags & IFF_RUNNING)
+            break;
+        usleep(10000);
+    }
+    assert_true(ifr.ifr_flags & IFF_RUNNING);
     close(s);
 }
 
