@@ -40,6 +40,9 @@
  * device only as many frames as the hold storage can take. Give each direction enough
  * slots for what the delay and rate keep in flight (bandwidth x delay).
  *
+ * rx() hands the caller's frames to the inner device's rx(), so it may exchange the
+ * data/cap pairs among frames[0..n) as that device may (see packet.h).
+ *
  * The settings in f->rx.opt and f->tx.opt may be changed between calls. The clock is read
  * once per call; the fault injector needs one (a virtual clock in tests) only when a delay
  * or rate is set.

@@ -7,6 +7,9 @@
  * tshark/Wireshark and libpcap. Classic pcap has no direction: frames in and out share
  * one timeline, in the order the wrapper saw them.
  *
+ * rx() hands the caller's frames to the inner device's rx(), so it may exchange the
+ * data/cap pairs among frames[0..n) as that device may (see packet.h).
+ *
  * Records go through a buffer inside struct tapir_pcap and reach the file when it fills,
  * on tapir_pcap_flush() and on tapir_pcap_close(). A failed write never fails rx/tx: the
  * records are lost, counted in write_errors, and the first error is kept in `error`.
