@@ -21,7 +21,14 @@ enum tapir_error {
     TAPIR_EBADFIELD = -10008,     /* a field holds a value the protocol forbids */
     TAPIR_ENOBUFS = -10009,       /* output buffer too small for what must be written */
     TAPIR_EINVAL = -10010,        /* invalid argument passed by the caller */
-    TAPIR_E_LAST_ = -10011
+    TAPIR_ENOPERM_TUN = -10011,   /* no permission to open /dev/net/tun or create a TAP/TUN */
+    TAPIR_ENOPERM_RAW = -10012,   /* no permission to open an AF_PACKET raw socket */
+    TAPIR_ENOTUNDEV = -10013,     /* /dev/net/tun does not exist (tun module not loaded) */
+    TAPIR_ENODEV = -10014,        /* no network interface by that name */
+    TAPIR_EAGAIN = -10015,        /* nothing to receive / no room now: poll, then retry */
+    TAPIR_ENOROUTE = -10016,      /* no route to the destination */
+    TAPIR_ENOADDR = -10017,       /* no local address to send from */
+    TAPIR_E_LAST_ = -10018
 };
 
 /* A short, static, human-readable text for a tapir code or a negated errno.

@@ -21,6 +21,18 @@ static const struct error_entry errors[] = {
     {TAPIR_EBADFIELD, "TAPIR_EBADFIELD", "field holds a value the protocol forbids"},
     {TAPIR_ENOBUFS, "TAPIR_ENOBUFS", "output buffer too small"},
     {TAPIR_EINVAL, "TAPIR_EINVAL", "invalid argument"},
+    {TAPIR_ENOPERM_TUN, "TAPIR_ENOPERM_TUN",
+     "no permission to open or create the TAP/TUN device: use a TAP created for your user "
+     "(tapir-tap up --user $USER, or ip tuntap add NAME mode tap user $USER), grant "
+     "CAP_NET_ADMIN to the program (tapir-tap grant PROGRAM), or run inside a user+network "
+     "namespace (tapir-tap ns -- CMD)"},
+    {TAPIR_ENOPERM_RAW, "TAPIR_ENOPERM_RAW",
+     "no permission to open an AF_PACKET raw socket: grant CAP_NET_RAW to the program "
+     "(tapir-tap grant PROGRAM), run inside a user+network namespace (tapir-tap ns -- CMD), "
+     "or use a TAP created for your user instead (tapir-tap up --user $USER)"},
+    {TAPIR_ENOTUNDEV, "TAPIR_ENOTUNDEV",
+     "the kernel has no /dev/net/tun: load the tun module (modprobe tun)"},
+    {TAPIR_ENODEV, "TAPIR_ENODEV", "no such network interface (list them with ip link)"},
     {TAPIR_EAGAIN, "TAPIR_EAGAIN", "nothing ready now: poll the interface, then retry"},
     {TAPIR_ENOROUTE, "TAPIR_ENOROUTE",
      "no route to the destination: add an address on its network or a gateway"},
