@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "iface_internal.h"
+#include "tapir/socket/icmp.h"
 #include "tapir/wire/ethernet.h"
 
 /* Room for one whole datagram: 65535 bytes of IPv6 payload plus its 40-byte header, and
@@ -358,8 +359,12 @@ const struct tapir_mac_addr *tapir_iface_mac(const struct tapir_iface *iface)
 int tapir_iface_neighbor(const struct tapir_iface *iface, const struct tapir_ip_addr *ip,
                          struct tapir_mac_addr *mac)
 {
-    struct tapir__neighbor *n =
-        tapir__nb_find((struct tapir__neighbor_cache *)&iface->neighbors, ip);
+    const struct tapir__neighbor *n = NULL;
+    for (unsigned i = 0; i < TAPIR_NEIGHBOR_CACHE_SIZE && !n; i++) {
+        const struct tapir__neighbor *e = &iface->neighbors.entries[i];
+        if (e->state != TAPIR__NEIGHBOR_FREE && tapir_ip_equal(&e->ip, ip))
+            n = e;
+    }
     if (!n)
         return TAPIR_EINVAL;
     if (n->state != TAPIR__NEIGHBOR_REACHABLE)
