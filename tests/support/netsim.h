@@ -1,0 +1,49 @@
+/* Test support: two tapir interfaces joined by the in-memory pair, on a virtual clock.
+ *
+ * Stack A (192.168.69.1, fdaa::1, 02:00:00:00:00:01) and stack B (192.168.69.100,
+ * fdaa::100, 02:00:00:00:00:02). Optionally a fault injector sits on A's side of the pair.
+ * netsim_run() polls both until nothing moves, advancing the clock to the next deadline
+ * when asked to. */
+#ifndef TAPIR_TEST_NETSIM_H
+#define TAPIR_TEST_NETSIM_H
+
+#include <stdbool.h>
+
+#include "tapir/iface.h"
+#include "tapir/phy.h"
+#include "tapir/random.h"
+
+#define NETSIM_SLOTS 256
+
+struct netsim_node {
+    struct tapir_iface iface;
+    struct tapir_prng prng;
+    void *mem;
+};
+
+struct netsim {
+    struct tapir_virtual_clock clock;
+    struct tapir_pair pair;
+    struct tapir_frame a_to_b[NETSIM_SLOTS], b_to_a[NETSIM_SLOTS];
+    uint8_t *slot_mem;
+    struct tapir_fault fault;
+    struct tapir_fault_slot fault_slots[2 * NETSIM_SLOTS];
+    uint8_t *fault_mem;
+    bool has_fault;
+    struct netsim_node a, b;
+};
+
+/* `fault` may be NULL; otherwise it wraps A's end (percentages per direction, seeded). */
+void netsim_init(struct netsim *n, const struct tapir_fault_options *fault, unsigned mtu);
+void netsim_free(struct netsim *n);
+
+/* Poll both stacks until neither receives anything, without moving the clock. */
+void netsim_settle(struct netsim *n);
+
+/* Advance the clock by `us` in steps to each deadline, settling at each. */
+void netsim_advance(struct netsim *n, tapir_instant us);
+
+/* Addresses of the two stacks. */
+struct tapir_ip_addr netsim_ip(const char *text);
+
+#endif
