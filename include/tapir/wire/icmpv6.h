@@ -33,8 +33,8 @@
 
 #include "tapir/text.h"
 #include "tapir/wire/checksum.h"
+#include "tapir/wire/ip.h" /* TAPIR_IP_PROTO_ICMPV6 */
 
-#define TAPIR_IP_PROTO_ICMPV6   58
 #define TAPIR_ICMPV6_HEADER_LEN 8
 
 enum tapir_icmpv6_type {

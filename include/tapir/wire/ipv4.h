@@ -14,20 +14,11 @@
 
 #include "tapir/addr.h"
 #include "tapir/text.h"
+#include "tapir/wire/ip.h"
 
 #define TAPIR_IPV4_HEADER_LEN      20    /* without options */
 #define TAPIR_IPV4_MAX_OPTIONS_LEN 40    /* IHL is 4 bits: at most 15 words */
 #define TAPIR_IPV4_MAX_LEN         65535 /* the total length field is 16 bits */
-
-/* IP protocol numbers (IANA "Assigned Internet Protocol Numbers"), shared with IPv6's
- * next header. */
-enum tapir_ip_protocol {
-    TAPIR_IP_PROTO_ICMP = 1,
-    TAPIR_IP_PROTO_IGMP = 2,
-    TAPIR_IP_PROTO_TCP = 6,
-    TAPIR_IP_PROTO_UDP = 17,
-    TAPIR_IP_PROTO_ICMPV6 = 58,
-};
 
 /* Option types (RFC 791 §3.1; router alert RFC 2113): copied flag, class and number in one
  * octet, as they appear on the wire. */
