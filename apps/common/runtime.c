@@ -208,8 +208,11 @@ void app_runtime_step(struct app_runtime *rt, tapir_instant until)
         wait_us = 100000;
     struct pollfd pfd = {.fd = tapir_device_fd(rt->dev), .events = POLLIN};
     int timeout_ms = (int)((wait_us + 999) / 1000);
-    if (pfd.fd >= 0)
-        poll(&pfd, 1, timeout_ms);
+    if (pfd.fd >= 0 && poll(&pfd, 1, timeout_ms) > 0) {
+        /* Woken by a frame: take it now, so the caller sees its effect (a reply in a
+         * socket) before it decides to wait again. */
+        tapir_iface_poll(&rt->iface, app_now());
+    }
 }
 
 static void print_counters(const struct app_runtime *rt)

@@ -348,8 +348,8 @@ static void test_emit_places_data(void **state)
     struct tapir_pseudo_header ph;
     memset(&ph, 0, sizeof ph);
     ph.src.version = ph.dst.version = TAPIR_IP_V6;
-    assert_int_equal(tapir_ipv6_parse("fe80::1", &ph.src.v6), 0);
-    assert_int_equal(tapir_ipv6_parse("ff02::1", &ph.dst.v6), 0);
+    assert_int_equal(tapir_ipv6_addr_parse("fe80::1", &ph.src.v6), 0);
+    assert_int_equal(tapir_ipv6_addr_parse("ff02::1", &ph.dst.v6), 0);
     r.data = data;
     assert_int_equal(tapir_icmpv6_emit(&r, &ph, out, sizeof out), 13);
     struct tapir_icmpv6_repr back;

@@ -34,7 +34,7 @@ struct expect {
 
 static void addr(const char *text, struct tapir_ipv6_addr *out)
 {
-    assert_int_equal(tapir_ipv6_parse(text, out), 0);
+    assert_int_equal(tapir_ipv6_addr_parse(text, out), 0);
 }
 
 /* The IPv6 packet inside a golden Ethernet frame (the frames carry no link padding). */
