@@ -2,8 +2,9 @@
  *
  * Usage: corpus_gen OUTDIR PCAP...
  * Every frame of every capture is dissected; each layer's bytes (from its start to the end
- * of its data, so without Ethernet padding) become one input in OUTDIR/<layer>/, and the whole frame one input in
- * OUTDIR/frame/ (for the whole-ingress harness). The harnesses' names match the layers. */
+ * of its data, so without Ethernet padding) become one input in OUTDIR/<layer>/, and the
+ * whole frame one input in OUTDIR/iface/ (for the whole-ingress harness). The harnesses'
+ * names match the layers; ICMPv6 messages also seed the NDP and MLD harnesses. */
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -55,13 +56,28 @@ static int process(const char *outdir, const char *file)
     while (rc == 0 && pcap_next_ex(p, &h, &data) == 1) {
         struct tapir_dissection d;
         tapir_dissect(data, h->caplen, medium, &d);
-        rc = write_input(outdir, "frame", stem, idx, data, h->caplen);
+        /* The ingress harness reads records: [clock step][u16 length][frame]. */
+        static uint8_t record[3 + 65536];
+        size_t flen = h->caplen < 65535 ? h->caplen : 65535;
+        record[0] = 0;
+        record[1] = (uint8_t)(flen >> 8);
+        record[2] = (uint8_t)flen;
+        memcpy(record + 3, data, flen);
+        rc = write_input(outdir, "iface", stem, idx, record, 3 + flen);
         for (size_t i = 0; rc == 0 && i < d.count; i++) {
             if (d.layers[i].layer == TAPIR_LAYER_PAYLOAD)
                 continue;
             const uint8_t *start = data + d.layers[i].offset;
             size_t len = d.layers[i].len;
             rc = write_input(outdir, tapir_layer_name(d.layers[i].layer), stem, idx, start, len);
+            if (rc == 0 && d.layers[i].layer == TAPIR_LAYER_ICMPV6 && len > 0) {
+                /* RFC 4861 types 133-137 are NDP; 130-132 and 143 are MLD. */
+                uint8_t type = start[0];
+                if (type >= 133 && type <= 137)
+                    rc = write_input(outdir, "ndp", stem, idx, start, len);
+                else if ((type >= 130 && type <= 132) || type == 143)
+                    rc = write_input(outdir, "mld", stem, idx, start, len);
+            }
         }
         idx++;
     }
