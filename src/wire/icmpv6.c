@@ -73,7 +73,8 @@ int tapir_icmpv6_emit(const struct tapir_icmpv6_repr *repr, const struct tapir_p
 
 const char *tapir_icmpv6_type_name(uint8_t type)
 {
-    /* tcpdump's names (print-icmp6.c), so the one-line printer reads as tcpdump does. */
+    /* tcpdump's names (print-icmp6.c), so the one-line printer reads as tcpdump does;
+     * the printer adds tcpdump's " in-transit" to type 3. */
     switch (type) {
     case TAPIR_ICMPV6_DST_UNREACH:
         return "destination unreachable";

@@ -18,6 +18,12 @@ static bool is_unspecified(const struct tapir_ipv6_addr *a)
     return memcmp(a, &zero, sizeof zero) == 0;
 }
 
+/* body + off, or NULL when nothing is there (a hand-made repr may have no data at all). */
+static const uint8_t *at(const uint8_t *body, size_t off, size_t len)
+{
+    return off < len ? body + off : NULL;
+}
+
 /* Reads the record at `p` (left bytes remain); returns its length, or 0 if it does not fit. */
 static size_t read_record(const uint8_t *p, size_t left, struct tapir_mld_record *rec)
 {
@@ -78,7 +84,7 @@ int tapir_mld_parse(const struct tapir_icmpv6_repr *icmp, struct tapir_mld_repr 
         }
         r.records = body;
         r.records_len = off;
-        r.extra = body + off;
+        r.extra = at(body, off, icmp->data_len);
         r.extra_len = icmp->data_len - off;
         *out = r;
         return 0;
@@ -109,7 +115,7 @@ int tapir_mld_parse(const struct tapir_icmpv6_repr *icmp, struct tapir_mld_repr 
         r.sources = body + off;
         off += sources_len;
     }
-    r.extra = body + off;
+    r.extra = at(body, off, icmp->data_len);
     r.extra_len = icmp->data_len - off;
     *out = r;
     return 0;
@@ -140,9 +146,11 @@ int tapir_mld_record_emit(const struct tapir_mld_record *rec, uint8_t *buf, size
     if (cap < len)
         return TAPIR_ENOBUFS;
     size_t sources_len = (size_t)rec->num_sources * ADDR_LEN;
-    if (rec->aux_len > 0 && rec->aux != buf + TAPIR_MLD_RECORD_LEN + sources_len)
+    /* NULL: the caller put them there (as with every emit's payload). */
+    if (rec->aux != NULL && rec->aux_len > 0 &&
+        rec->aux != buf + TAPIR_MLD_RECORD_LEN + sources_len)
         memmove(buf + TAPIR_MLD_RECORD_LEN + sources_len, rec->aux, (size_t)rec->aux_len * 4);
-    if (sources_len > 0 && rec->sources != buf + TAPIR_MLD_RECORD_LEN)
+    if (rec->sources != NULL && sources_len > 0 && rec->sources != buf + TAPIR_MLD_RECORD_LEN)
         memmove(buf + TAPIR_MLD_RECORD_LEN, rec->sources, sources_len);
     buf[0] = rec->type;
     buf[1] = rec->aux_len;

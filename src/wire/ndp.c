@@ -137,8 +137,8 @@ int tapir_ndp_parse(const struct tapir_icmpv6_repr *icmp, struct tapir_ndp_repr 
          (!is_link_local(&r.target) && memcmp(&r.target, &r.destination, 16) != 0)))
         return TAPIR_EBADFIELD;
 
-    const uint8_t *p = body + (fixed - TAPIR_ICMPV6_HEADER_LEN);
     size_t left = icmp->data_len - (fixed - TAPIR_ICMPV6_HEADER_LEN);
+    const uint8_t *p = left > 0 ? body + (fixed - TAPIR_ICMPV6_HEADER_LEN) : NULL;
     while (left > 0) {
         if (r.option_count == TAPIR_NDP_MAX_OPTIONS)
             return TAPIR_EUNSUPPORTED;
@@ -211,8 +211,8 @@ static void emit_option(const struct tapir_ndp_option *opt, uint8_t *p)
         store_be32(p + 4, opt->mtu.mtu);
         break;
     default:
-        /* memmove: when rebuilding in place the bytes are already there. */
-        if (opt->raw.len > 0 && opt->raw.data != p + 2)
+        /* NULL: the caller put the bytes there; memmove: rebuilding in place. */
+        if (opt->raw.data != NULL && opt->raw.len > 0 && opt->raw.data != p + 2)
             memmove(p + 2, opt->raw.data, opt->raw.len);
         break;
     }

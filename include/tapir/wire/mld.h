@@ -101,8 +101,9 @@ int tapir_mld_parse(const struct tapir_icmpv6_repr *icmp, struct tapir_mld_repr 
 size_t tapir_mld_header_len(const struct tapir_mld_repr *repr);
 
 /* Writes the whole ICMPv6 message, checksum computed with `ph` (0 when NULL). Sources,
- * records and extra are copied (memmove) unless already in place. Returns its length,
- * TAPIR_ENOBUFS, or TAPIR_EINVAL (bad type/version pair, or ph not IPv6). */
+ * records and extra are copied (memmove) unless already in place or NULL. Returns its length,
+ * TAPIR_ENOBUFS, or TAPIR_EINVAL (bad type/version pair, an MLDv1 query with extra bytes,
+ * which would read back as something else, or ph not IPv6). */
 int tapir_mld_emit(const struct tapir_mld_repr *repr, const struct tapir_pseudo_header *ph,
                    uint8_t *buf, size_t cap);
 
@@ -111,8 +112,9 @@ int tapir_mld_emit(const struct tapir_mld_repr *repr, const struct tapir_pseudo_
 int tapir_mld_record_next(const struct tapir_mld_repr *repr, size_t *offset,
                           struct tapir_mld_record *rec);
 size_t tapir_mld_record_len(const struct tapir_mld_record *rec);
-/* Writes one record (sources and aux data copied from the record's pointers). Returns its
- * length or TAPIR_ENOBUFS. */
+/* Writes one record: sources and aux data are copied (memmove) from the record's pointers
+ * unless already in place or NULL (the caller put them there). Returns its length or
+ * TAPIR_ENOBUFS. */
 int tapir_mld_record_emit(const struct tapir_mld_record *rec, uint8_t *buf, size_t cap);
 
 /* The i-th address of a sources array (of a query or a record). */

@@ -95,7 +95,7 @@ struct tapir_ndp_mtu {
 
 /* The option's content after its type and length bytes. REDIRECTED_HEADER: 6 reserved
  * bytes, then the invoking packet (§4.6.3); unknown types: whatever they hold. `len` + 2 is
- * a multiple of 8. */
+ * a multiple of 8. emit() copies `data` unless it is NULL (the caller put it in place). */
 struct tapir_ndp_raw_option {
     const uint8_t *data;
     size_t len;

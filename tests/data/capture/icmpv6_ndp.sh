@@ -216,11 +216,14 @@ sleep 1.5
 cap_start mld_v2_query "$(mld_type 130) or $(mld_type 143)"
 A $PY - <<'PY'
 import time
+import socket
 from scapy.all import Ether, IPv6, IPv6ExtHdrHopByHop, RouterAlert, sendp
 from scapy.layers.inet6 import ICMPv6MLQuery2
+from scapy.utils6 import in6_getnsmac
 def query(dst, group, sources):
-    return (Ether(src="02:00:00:00:00:01", dst="33:33:" + ":".join(
-                "%02x" % b for b in bytes.fromhex(dst.replace(":", "").rjust(32, "0"))[-4:]))
+    # 33:33 and the low 32 bits of the group (RFC 2464 §7)
+    mac = in6_getnsmac(socket.inet_pton(socket.AF_INET6, dst))
+    return (Ether(src="02:00:00:00:00:01", dst=mac)
             / IPv6(src="fe80::ff:fe00:1", dst=dst, hlim=1)
             / IPv6ExtHdrHopByHop(options=[RouterAlert(value=0)])
             / ICMPv6MLQuery2(mrd=500, mladdr=group, S=0, QRV=2, QQIC=125, sources=sources))
