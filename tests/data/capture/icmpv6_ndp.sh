@@ -66,26 +66,6 @@ all_cleanup() {
 }
 trap all_cleanup EXIT
 
-# lib.sh's cap_start backgrounds the shell function A, so $! is a subshell and cap_stop's
-# kill leaves tcpdump running until its namespace goes; this script captures many files
-# in a row, so it starts tcpdump through `ip netns exec` directly (which execs tcpdump:
-# $! is tcpdump itself) and lib.sh's cap_stop then stops it.
-cap_start() {
-    local name=$1
-    shift
-    local log
-    log=$(mktemp)
-    ip netns exec "$NSA" tcpdump -Z root -i veth-a -s 0 -U --immediate-mode \
-        -w "$OUT_DIR/$name.pcap" "$@" 2>"$log" &
-    CAP_PID=$!
-    local i
-    for i in $(seq 100); do
-        grep -q "listening on" "$log" && break
-        sleep 0.05
-    done
-    rm -f "$log"
-}
-
 # cap_wait NAME COUNT SECONDS: wait until tests/data/NAME.pcap holds COUNT packets.
 cap_wait() {
     local i n=0

@@ -25,66 +25,20 @@
 # keep out the MLD reports and router solicitations the links send on their own.
 . "$(dirname "$0")/lib.sh"
 cap_setup
-# lib.sh turns router solicitations off for all/default after the veth already exists, so
-# the links keep soliciting every 4 s; stop them per interface.
-A sysctl -qw net.ipv6.conf.veth-a.router_solicitations=0
-B sysctl -qw net.ipv6.conf.veth-b.router_solicitations=0
 A ip -6 neigh replace fdaa::100 lladdr 02:00:00:00:00:02 dev veth-a nud permanent
 B ip -6 neigh replace fdaa::1 lladdr 02:00:00:00:00:01 dev veth-b nud permanent
-# veth hands UDP checksums to a "hardware" that never fills them in, so a capture would
-# hold partial checksums; turn TX checksum offload off (the ETHTOOL_STXCSUM ioctl, as
-# ethtool -K veth-b tx off does; no ethtool binary needed).
-B /usr/bin/python3 - <<'PY'
-import array, fcntl, socket, struct
-SIOCETHTOOL, ETHTOOL_STXCSUM = 0x8946, 0x17
-value = array.array("I", [ETHTOOL_STXCSUM, 0])
-ifr = struct.pack("16sP", b"veth-b", value.buffer_info()[0]).ljust(40, b"\0")
-fcntl.ioctl(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), SIOCETHTOOL, ifr)
-PY
-
-# lib.sh's cap_start runs tcpdump through the A() shell function, so $CAP_PID is a subshell
-# and cap_stop's SIGTERM leaves tcpdump itself running until the namespace goes. Here
-# tcpdump is started directly ("ip netns exec" execs it, so $! is tcpdump's own pid).
-v6_cap_start() {
-    local name=$1
-    shift
-    local log
-    log=$(mktemp)
-    ip netns exec "$NSA" tcpdump -Z root -i veth-a -s 0 -U --immediate-mode \
-        -w "$OUT_DIR/$name.pcap" "$@" 2>"$log" &
-    CAP_PID=$!
-    local i
-    for i in $(seq 100); do
-        grep -q "listening on" "$log" && break
-        sleep 0.05
-    done
-    rm -f "$log"
-}
-
-# cap_wait: stop a capture started with "-c N" once it has its N packets (or after 5 s).
-cap_wait() {
-    local i
-    for i in $(seq 50); do
-        kill -0 "$CAP_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -TERM "$CAP_PID" 2>/dev/null || true
-    wait "$CAP_PID" || true
-    CAP_PID=
-}
-
-v6_cap_start ipv6_ping icmp6 and 'ip6[40] == 128 or ip6[40] == 129'
+cap_start ipv6_ping icmp6 and 'ip6[40] == 128 or ip6[40] == 129'
 B timeout 5 ping -6 -c 1 -W 2 fdaa::1 >/dev/null
 cap_stop
 
-v6_cap_start ipv6_frag ip6 and 'ip6[6] == 44'
+cap_start ipv6_frag ip6 and 'ip6[6] == 44'
 B timeout 5 ping -6 -c 1 -W 2 -s 3000 fdaa::1 >/dev/null
 cap_stop
 
 # MLD is on by default; only the first unsolicited report (of the robustness-variable
 # repeats) is kept so the file does not depend on timer jitter.
 B sysctl -qw net.ipv6.conf.veth-b.force_mld_version=2
-v6_cap_start ipv6_hbh -c 1 ip6 and 'ip6[6] == 0'
+cap_start ipv6_hbh -c 1 ip6 and 'ip6[6] == 0'
 B timeout 5 /usr/bin/python3 - <<'PY'
 import socket, struct, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
@@ -93,9 +47,9 @@ s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP,
              group + struct.pack("@I", socket.if_nametoindex("veth-b")))
 time.sleep(1.5)
 PY
-cap_wait
+cap_finish
 
-v6_cap_start ipv6_ext ip6 and not dst host ff02::16 and not dst host ff02::2
+cap_start ipv6_ext ip6 and not dst host ff02::16 and not dst host ff02::2
 B timeout 20 /usr/bin/python3 - <<'PY'
 from scapy.all import (Ether, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrHopByHop,
                        IPv6ExtHdrRouting, IPv6ExtHdrSegmentRouting, ICMPv6EchoRequest,
@@ -124,7 +78,7 @@ for p in pkts:
 PY
 cap_stop
 
-v6_cap_start ipv6_udp udp port 7777
+cap_start ipv6_udp udp port 7777
 A timeout 5 /usr/bin/python3 -c '
 import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)

@@ -99,3 +99,15 @@ cap_stop() {
     wait "$CAP_PID" || true
     CAP_PID=
 }
+
+# cap_finish: stop a capture started with "-c N" once it has its N packets (or after 5 s).
+cap_finish() {
+    local i
+    for i in $(seq 50); do
+        kill -0 "$CAP_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -TERM "$CAP_PID" 2>/dev/null || true
+    wait "$CAP_PID" || true
+    CAP_PID=
+}
