@@ -21,13 +21,25 @@ static void print_endpoints(struct tapir_text *t, const struct tapir_ip_addr *sr
         tapir_text_printf(t, "%s > %s: ", a, b);
 }
 
+static void print_ipv6_ext_names(struct tapir_text *t, const struct tapir_ipv6_repr *ip);
+
+/* The endpoints, then (IPv6) the extension headers crossed on the way to the upper layer. */
+static void print_path(struct tapir_text *t, const struct tapir__walk *w,
+                       const struct tapir_ip_addr *src, const struct tapir_ip_addr *dst,
+                       int sport, int dport)
+{
+    print_endpoints(t, src, dst, sport, dport);
+    if (src->version == TAPIR_IP_V6)
+        print_ipv6_ext_names(t, &w->ipv6);
+}
+
 static void print_transport(struct tapir_text *t, const struct tapir__walk *w,
                             const struct tapir_layer_span *s, const struct tapir_ip_addr *src,
                             const struct tapir_ip_addr *dst, uint8_t protocol,
                             size_t payload_len)
 {
     if (s == NULL) {
-        print_endpoints(t, src, dst, -1, -1);
+        print_path(t, w, src, dst, -1, -1);
         const char *name = tapir_ip_protocol_name(protocol);
         if (name)
             tapir_text_printf(t, "%s", name);
@@ -39,23 +51,23 @@ static void print_transport(struct tapir_text *t, const struct tapir__walk *w,
     bool shown = s->error == 0 || (s->error == TAPIR_EBADCHECKSUM && w->bad_checksum);
     switch (shown ? s->layer : TAPIR_LAYER_PAYLOAD) {
     case TAPIR_LAYER_TCP:
-        print_endpoints(t, src, dst, w->tcp.src_port, w->tcp.dst_port);
+        print_path(t, w, src, dst, w->tcp.src_port, w->tcp.dst_port);
         tapir_tcp_print(t, &w->tcp);
         break;
     case TAPIR_LAYER_UDP:
-        print_endpoints(t, src, dst, w->udp.src_port, w->udp.dst_port);
+        print_path(t, w, src, dst, w->udp.src_port, w->udp.dst_port);
         tapir_udp_print(t, &w->udp);
         break;
     case TAPIR_LAYER_ICMPV4:
-        print_endpoints(t, src, dst, -1, -1);
+        print_path(t, w, src, dst, -1, -1);
         tapir_icmpv4_print(t, &w->icmpv4);
         break;
     case TAPIR_LAYER_ICMPV6:
-        print_endpoints(t, src, dst, -1, -1);
+        print_path(t, w, src, dst, -1, -1);
         tapir_icmpv6_print(t, &w->icmpv6);
         break;
     default:
-        print_endpoints(t, src, dst, -1, -1);
+        print_path(t, w, src, dst, -1, -1);
         print_bad(t, s);
         return;
     }
@@ -109,6 +121,27 @@ static void print_ipv6(struct tapir_text *t, const struct tapir__walk *w)
         if (w->d.layers[i].layer > TAPIR_LAYER_IPV6 && w->d.layers[i].layer != TAPIR_LAYER_PAYLOAD)
             s = &w->d.layers[i];
     print_transport(t, w, s, &src, &dst, w->ipv6.upper_protocol, w->ipv6.payload_len);
+}
+
+/* tcpdump names each extension header before the upper layer: "HBH ICMP6, ...". Inserted
+ * after the endpoints, so the line reads "IP6 a > b: HBH DSTOPT ICMP6, ...". */
+static void print_ipv6_ext_names(struct tapir_text *t, const struct tapir_ipv6_repr *ip)
+{
+    for (size_t i = 0; i < ip->ext_count; i++) {
+        switch (ip->exts[i].type) {
+        case TAPIR_IPV6_NH_HOPOPTS:
+            tapir_text_puts(t, "HBH ");
+            break;
+        case TAPIR_IPV6_NH_DSTOPTS:
+            tapir_text_puts(t, "DSTOPT ");
+            break;
+        case TAPIR_IPV6_NH_ROUTING:
+            tapir_text_puts(t, "RT6 ");
+            break;
+        default:
+            break;
+        }
+    }
 }
 
 static void print_line(struct tapir_text *t, const struct tapir__walk *w, unsigned flags)

@@ -86,14 +86,14 @@ static void mld_text(char *buf, size_t cap, const struct tapir_mld_repr *mld, bo
 static void assert_addr(const struct tapir_ipv6_addr *a, const char *text)
 {
     struct tapir_ipv6_addr want;
-    assert_int_equal(tapir_ipv6_parse(text, &want), 0);
+    assert_int_equal(tapir_ipv6_addr_parse(text, &want), 0);
     assert_memory_equal(a->bytes, want.bytes, 16);
 }
 
 static struct tapir_ipv6_addr addr(const char *text)
 {
     struct tapir_ipv6_addr a;
-    assert_int_equal(tapir_ipv6_parse(text, &a), 0);
+    assert_int_equal(tapir_ipv6_addr_parse(text, &a), 0);
     return a;
 }
 

@@ -179,7 +179,7 @@ static void check_golden(const char *file, const char *const *lines, size_t coun
 static void assert_addr(const struct tapir_ipv6_addr *a, const char *text)
 {
     struct tapir_ipv6_addr want;
-    assert_int_equal(tapir_ipv6_parse(text, &want), 0);
+    assert_int_equal(tapir_ipv6_addr_parse(text, &want), 0);
     assert_memory_equal(a->bytes, want.bytes, 16);
 }
 
@@ -238,7 +238,7 @@ static void test_ns_na_golden(void **state)
 
     /* Built by hand, as the interface will: the kernel's bytes exactly. */
     struct tapir_ndp_repr ns = {.type = TAPIR_ICMPV6_NEIGHBOR_SOLICIT, .option_count = 1};
-    assert_int_equal(tapir_ipv6_parse("fdaa::1", &ns.target), 0);
+    assert_int_equal(tapir_ipv6_addr_parse("fdaa::1", &ns.target), 0);
     ns.options[0] = ll_option(TAPIR_NDP_OPT_SOURCE_LL_ADDR, 2);
     struct tapir_ndp_repr na = {.type = TAPIR_ICMPV6_NEIGHBOR_ADVERT,
                                 .flags = TAPIR_NDP_NA_SOLICITED | TAPIR_NDP_NA_OVERRIDE,
@@ -247,7 +247,7 @@ static void test_ns_na_golden(void **state)
     na.options[0] = ll_option(TAPIR_NDP_OPT_TARGET_LL_ADDR, 1);
     struct tapir_ndp_repr na2 = {.type = TAPIR_ICMPV6_NEIGHBOR_ADVERT,
                                  .flags = TAPIR_NDP_NA_SOLICITED};
-    assert_int_equal(tapir_ipv6_parse("fdaa::100", &na2.target), 0);
+    assert_int_equal(tapir_ipv6_addr_parse("fdaa::100", &na2.target), 0);
     uint8_t out[64];
     memset(out, 0xa5, sizeof out);
     assert_int_equal(tapir_ndp_emit(&ns, &m[0].ph, out, sizeof out), 32);
@@ -405,7 +405,7 @@ static void test_ra_golden(void **state)
         .valid_lifetime_s = 3600,
         .preferred_lifetime_s = 3600,
     };
-    assert_int_equal(tapir_ipv6_parse("fdaa::", &ra.options[0].prefix.prefix), 0);
+    assert_int_equal(tapir_ipv6_addr_parse("fdaa::", &ra.options[0].prefix.prefix), 0);
     ra.options[1].type = TAPIR_NDP_OPT_MTU;
     ra.options[1].mtu = (struct tapir_ndp_mtu){.mtu = 1400};
     ra.options[2] = ll_option(TAPIR_NDP_OPT_SOURCE_LL_ADDR, 1);
