@@ -47,12 +47,18 @@ static const char *error_text(uint8_t version, uint8_t type, uint8_t code)
     if (version == TAPIR_IP_V4) {
         if (type == 3) {
             switch (code) {
-            case 0: return "Destination Net Unreachable";
-            case 1: return "Destination Host Unreachable";
-            case 2: return "Destination Protocol Unreachable";
-            case 3: return "Destination Port Unreachable";
-            case 4: return "Frag needed and DF set";
-            default: return "Destination Unreachable";
+            case 0:
+                return "Destination Net Unreachable";
+            case 1:
+                return "Destination Host Unreachable";
+            case 2:
+                return "Destination Protocol Unreachable";
+            case 3:
+                return "Destination Port Unreachable";
+            case 4:
+                return "Frag needed and DF set";
+            default:
+                return "Destination Unreachable";
             }
         }
         if (type == 11)
@@ -62,12 +68,16 @@ static const char *error_text(uint8_t version, uint8_t type, uint8_t code)
         return "Error";
     }
     switch (type) {
-    case 1: return code == 4 ? "Destination unreachable: Port unreachable"
-                             : "Destination unreachable";
-    case 2: return "Packet too big";
-    case 3: return "Time exceeded: Hop limit";
-    case 4: return "Parameter problem";
-    default: return "Error";
+    case 1:
+        return code == 4 ? "Destination unreachable: Port unreachable" : "Destination unreachable";
+    case 2:
+        return "Packet too big";
+    case 3:
+        return "Time exceeded: Hop limit";
+    case 4:
+        return "Parameter problem";
+    default:
+        return "Error";
     }
 }
 
@@ -149,15 +159,13 @@ static int parse_args(int argc, char **argv, struct app_common *opt, struct ping
             break;
         case 'i':
             if (app_parse_double(optarg, 0.001, 3600, &p->interval_s) != 0) {
-                fprintf(stderr, "tapir-ping: invalid interval '%s': seconds from 0.001\n",
-                        optarg);
+                fprintf(stderr, "tapir-ping: invalid interval '%s': seconds from 0.001\n", optarg);
                 return 2;
             }
             break;
         case 's':
             if (app_parse_unsigned(optarg, MAX_DATA, &n) != 0) {
-                fprintf(stderr, "tapir-ping: invalid size '%s': 0 to %d bytes\n", optarg,
-                        MAX_DATA);
+                fprintf(stderr, "tapir-ping: invalid size '%s': 0 to %d bytes\n", optarg, MAX_DATA);
                 return 2;
             }
             p->size = n;
@@ -225,8 +233,8 @@ int main(int argc, char **argv)
     rc = app_runtime_open(&rt, "tapir-ping", &opt);
     if (rc != 0)
         return rc;
-    tapir_icmp_socket_init(&p.sock, (enum tapir_ip_version)p.dst.version,
-                           (uint16_t)getpid(), rxq, qlen, txq, qlen);
+    tapir_icmp_socket_init(&p.sock, (enum tapir_ip_version)p.dst.version, (uint16_t)getpid(), rxq,
+                           qlen, txq, qlen);
     tapir_iface_add_socket(&rt.iface, &p.sock.link);
 
     if (p.dst.version == TAPIR_IP_V4)
@@ -249,8 +257,8 @@ int main(int argc, char **argv)
             if (next_send < now)
                 next_send = now + interval;
         }
-        app_runtime_step(&rt, all_sent ? last_sent_at + (tapir_instant)(p.wait_s * 1e6)
-                                       : next_send);
+        app_runtime_step(&rt,
+                         all_sent ? last_sent_at + (tapir_instant)(p.wait_s * 1e6) : next_send);
         handle_message(&p, app_now());
         if (p.count && (p.received + p.errors >= p.count))
             break;

@@ -52,8 +52,10 @@ static size_t build_frame(uint8_t *frame, size_t cap, size_t payload_len)
     ip.dont_frag = true;
     ip.payload_len = (size_t)tl;
     int il = tapir_ipv4_emit(&ip, frame + TAPIR_ETH_HEADER_LEN, cap - TAPIR_ETH_HEADER_LEN);
-    struct tapir_eth_repr eth = {.dst = {{2, 0, 0, 0, 0, 1}}, .src = {{2, 0, 0, 0, 0, 2}},
-                                 .ethertype = TAPIR_ETHERTYPE_IPV4, .payload_len = (size_t)il};
+    struct tapir_eth_repr eth = {.dst = {{2, 0, 0, 0, 0, 1}},
+                                 .src = {{2, 0, 0, 0, 0, 2}},
+                                 .ethertype = TAPIR_ETHERTYPE_IPV4,
+                                 .payload_len = (size_t)il};
     return (size_t)tapir_eth_emit(&eth, frame, cap);
 }
 

@@ -87,7 +87,10 @@ int app_common_option(struct app_common *c, const char *prog, int code, const ch
                          : code == APP_OPT_TUN ? APP_DEVICE_TUN
                                                : APP_DEVICE_RAW;
         if (arg[0] == '\0' || strlen(arg) >= 16)
-            return bad(prog, code == APP_OPT_TAP ? "tap" : code == APP_OPT_TUN ? "tun" : "raw",
+            return bad(prog,
+                       code == APP_OPT_TAP   ? "tap"
+                       : code == APP_OPT_TUN ? "tun"
+                                             : "raw",
                        arg, "an interface name of 1 to 15 characters");
         c->device_name = arg;
         return 1;

@@ -59,24 +59,25 @@ enum {
 };
 
 /* The entries to put in an app's getopt_long table (plus "-v" in its short options). */
-#define APP_COMMON_LONG_OPTIONS                                                               \
-    {"tap", required_argument, NULL, APP_OPT_TAP},                                           \
-        {"tun", required_argument, NULL, APP_OPT_TUN},                                       \
-        {"raw", required_argument, NULL, APP_OPT_RAW},                                       \
-        {"ip", required_argument, NULL, APP_OPT_IP},                                         \
-        {"ip6", required_argument, NULL, APP_OPT_IP6},                                       \
-        {"gw", required_argument, NULL, APP_OPT_GW},                                         \
-        {"gw6", required_argument, NULL, APP_OPT_GW6},                                       \
-        {"mac", required_argument, NULL, APP_OPT_MAC},                                       \
-        {"mtu", required_argument, NULL, APP_OPT_MTU},                                       \
-        {"pcap", required_argument, NULL, APP_OPT_PCAP},                                     \
-        {"drop", required_argument, NULL, APP_OPT_DROP},                                     \
-        {"dup", required_argument, NULL, APP_OPT_DUP},                                       \
-        {"reorder", required_argument, NULL, APP_OPT_REORDER},                               \
-        {"corrupt", required_argument, NULL, APP_OPT_CORRUPT},                               \
-        {"seed", required_argument, NULL, APP_OPT_SEED},                                     \
-        {"duration", required_argument, NULL, APP_OPT_DURATION},                             \
-        {"verbose", no_argument, NULL, 'v'}
+#define APP_COMMON_LONG_OPTIONS                                                                    \
+    {"tap", required_argument, NULL, APP_OPT_TAP}, {"tun", required_argument, NULL, APP_OPT_TUN},  \
+        {"raw", required_argument, NULL, APP_OPT_RAW},                                             \
+        {"ip", required_argument, NULL, APP_OPT_IP},                                               \
+        {"ip6", required_argument, NULL, APP_OPT_IP6},                                             \
+        {"gw", required_argument, NULL, APP_OPT_GW},                                               \
+        {"gw6", required_argument, NULL, APP_OPT_GW6},                                             \
+        {"mac", required_argument, NULL, APP_OPT_MAC},                                             \
+        {"mtu", required_argument, NULL, APP_OPT_MTU},                                             \
+        {"pcap", required_argument, NULL, APP_OPT_PCAP},                                           \
+        {"drop", required_argument, NULL, APP_OPT_DROP},                                           \
+        {"dup", required_argument, NULL, APP_OPT_DUP},                                             \
+        {"reorder", required_argument, NULL, APP_OPT_REORDER},                                     \
+        {"corrupt", required_argument, NULL, APP_OPT_CORRUPT},                                     \
+        {"seed", required_argument, NULL, APP_OPT_SEED},                                           \
+        {"duration", required_argument, NULL, APP_OPT_DURATION},                                   \
+    {                                                                                              \
+        "verbose", no_argument, NULL, 'v'                                                          \
+    }
 
 /* Fill the defaults: --tap tap0, --ip 192.168.69.1/24, --ip6 fdaa::1/64,
  * --gw 192.168.69.100, --gw6 fe80::100, --mac 02:00:00:00:00:01, --seed 1. */

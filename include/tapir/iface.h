@@ -33,28 +33,28 @@
 
 /* Why an inbound frame (or an outbound packet) was dropped. Every drop counts one. */
 enum tapir_drop_reason {
-    TAPIR_DROP_ETH_MALFORMED,     /* Ethernet header did not parse */
-    TAPIR_DROP_ETH_OTHER_HOST,    /* unicast to another MAC */
-    TAPIR_DROP_ETH_UNKNOWN_TYPE,  /* an EtherType we do not speak */
+    TAPIR_DROP_ETH_MALFORMED,    /* Ethernet header did not parse */
+    TAPIR_DROP_ETH_OTHER_HOST,   /* unicast to another MAC */
+    TAPIR_DROP_ETH_UNKNOWN_TYPE, /* an EtherType we do not speak */
     TAPIR_DROP_ARP_MALFORMED,
-    TAPIR_DROP_ARP_OTHER_HOST,    /* ARP for an address that is not ours */
-    TAPIR_DROP_IPV4_MALFORMED,    /* header, length or checksum wrong */
-    TAPIR_DROP_IPV4_OTHER_HOST,   /* not addressed to us (we do not forward) */
-    TAPIR_DROP_IPV4_BAD_SOURCE,   /* source is multicast or broadcast */
+    TAPIR_DROP_ARP_OTHER_HOST,  /* ARP for an address that is not ours */
+    TAPIR_DROP_IPV4_MALFORMED,  /* header, length or checksum wrong */
+    TAPIR_DROP_IPV4_OTHER_HOST, /* not addressed to us (we do not forward) */
+    TAPIR_DROP_IPV4_BAD_SOURCE, /* source is multicast or broadcast */
     TAPIR_DROP_IPV6_MALFORMED,
     TAPIR_DROP_IPV6_OTHER_HOST,
     TAPIR_DROP_IPV6_BAD_SOURCE,
     TAPIR_DROP_MULTICAST_NOT_JOINED, /* multicast group we have not joined */
-    TAPIR_DROP_HOP_LIMIT,         /* NDP/MLD not sent with hop limit 255 / 1 */
-    TAPIR_DROP_FRAG_OVERLAP,      /* overlapping fragments: datagram discarded (RFC 5722) */
-    TAPIR_DROP_FRAG_TOO_MANY,     /* more fragments than TAPIR_REASM_MAX_FRAGS */
-    TAPIR_DROP_FRAG_OVERSIZE,     /* reassembled length over 65535 */
-    TAPIR_DROP_FRAG_NO_SLOT,      /* every reassembly slot busy */
-    TAPIR_DROP_FRAG_TIMEOUT,      /* datagram incomplete when its timer ran out */
-    TAPIR_DROP_FRAG_MALFORMED,    /* a fragment whose length is not a multiple of 8, ... */
-    TAPIR_DROP_ICMP_MALFORMED,    /* ICMP/ICMPv6 message bad or checksum wrong */
-    TAPIR_DROP_ICMP_UNHANDLED,    /* a type nothing here consumes */
-    TAPIR_DROP_NDP_INVALID,       /* NDP message failing RFC 4861 validation */
+    TAPIR_DROP_HOP_LIMIT,            /* NDP/MLD not sent with hop limit 255 / 1 */
+    TAPIR_DROP_FRAG_OVERLAP,         /* overlapping fragments: datagram discarded (RFC 5722) */
+    TAPIR_DROP_FRAG_TOO_MANY,        /* more fragments than TAPIR_REASM_MAX_FRAGS */
+    TAPIR_DROP_FRAG_OVERSIZE,        /* reassembled length over 65535 */
+    TAPIR_DROP_FRAG_NO_SLOT,         /* every reassembly slot busy */
+    TAPIR_DROP_FRAG_TIMEOUT,         /* datagram incomplete when its timer ran out */
+    TAPIR_DROP_FRAG_MALFORMED,       /* a fragment whose length is not a multiple of 8, ... */
+    TAPIR_DROP_ICMP_MALFORMED,       /* ICMP/ICMPv6 message bad or checksum wrong */
+    TAPIR_DROP_ICMP_UNHANDLED,       /* a type nothing here consumes */
+    TAPIR_DROP_NDP_INVALID,          /* NDP message failing RFC 4861 validation */
     TAPIR_DROP_UDP_MALFORMED,
     TAPIR_DROP_TCP_MALFORMED,
     TAPIR_DROP_NO_SOCKET,         /* port unreachable (an ICMP error may be sent) */
@@ -92,11 +92,11 @@ typedef void (*tapir_trace_fn)(void *ctx, enum tapir_trace_dir dir, const uint8_
                                size_t len, enum tapir_medium medium);
 
 struct tapir_iface_config {
-    struct tapir_device *device;   /* required; must outlive the interface */
-    struct tapir_mac_addr mac;     /* default 02:00:00:00:00:01 */
-    struct tapir_rng rng;          /* required: jitter, IP identifications */
-    unsigned mtu;                  /* 0: the device's */
-    uint8_t ttl;                   /* IPv4 TTL and IPv6 hop limit of what we send; 64 */
+    struct tapir_device *device; /* required; must outlive the interface */
+    struct tapir_mac_addr mac;   /* default 02:00:00:00:00:01 */
+    struct tapir_rng rng;        /* required: jitter, IP identifications */
+    unsigned mtu;                /* 0: the device's */
+    uint8_t ttl;                 /* IPv4 TTL and IPv6 hop limit of what we send; 64 */
     /* ARP/NDP: how long an answer stays valid, how many requests before giving up and
      * the minimum gap between two requests for one address (RFC 1122 §2.3.2.1: at most
      * one per second; RFC 4861 §10 RetransTimer 1 s, MAX_MULTICAST_SOLICIT 3). */
@@ -105,12 +105,12 @@ struct tapir_iface_config {
     unsigned neighbor_max_requests;     /* 3 */
     tapir_instant reasm_timeout_us;     /* 30 s (RFC 8200 §4.5: 60 s max) */
     /* ICMP errors: a token bucket (RFC 1812 §4.3.2.8, RFC 4443 §2.4(f)). */
-    unsigned icmp_error_burst;          /* 10 */
+    unsigned icmp_error_burst;            /* 10 */
     tapir_instant icmp_error_interval_us; /* one token per 100 ms */
-    bool announce;                      /* gratuitous ARP / unsolicited NA at start; true */
-    tapir_trace_fn trace;               /* optional */
+    bool announce;                        /* gratuitous ARP / unsolicited NA at start; true */
+    tapir_trace_fn trace;                 /* optional */
     void *trace_ctx;
-    void *mem;                          /* caller memory, tapir_iface_mem_size() bytes */
+    void *mem; /* caller memory, tapir_iface_mem_size() bytes */
     size_t mem_len;
 };
 
@@ -187,8 +187,7 @@ bool tapir_iface_has_ip(const struct tapir_iface *iface, const struct tapir_ip_a
  * is NULL. Connected prefixes of configured addresses need no route. */
 int tapir_iface_add_route(struct tapir_iface *iface, const struct tapir_ip_addr *dst,
                           unsigned prefix_len, const struct tapir_ip_addr *gateway);
-int tapir_iface_set_default_gateway(struct tapir_iface *iface,
-                                    const struct tapir_ip_addr *gateway);
+int tapir_iface_set_default_gateway(struct tapir_iface *iface, const struct tapir_ip_addr *gateway);
 
 /* Receive what the device has, process it, run timers, and transmit what is due.
  * Returns the number of frames received, or a negative device error. */

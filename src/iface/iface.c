@@ -242,8 +242,7 @@ int tapir_iface_add_route(struct tapir_iface *iface, const struct tapir_ip_addr 
     return 0;
 }
 
-int tapir_iface_set_default_gateway(struct tapir_iface *iface,
-                                    const struct tapir_ip_addr *gateway)
+int tapir_iface_set_default_gateway(struct tapir_iface *iface, const struct tapir_ip_addr *gateway)
 {
     struct tapir_ip_addr any;
     memset(&any, 0, sizeof any);

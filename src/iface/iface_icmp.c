@@ -16,8 +16,8 @@ bool tapir__icmp_rate_ok(struct tapir_iface *iface, tapir_instant now)
 {
     double burst = iface->cfg.icmp_error_burst;
     if (iface->cfg.icmp_error_interval_us > 0 && now > iface->icmp_tokens_at) {
-        iface->icmp_tokens += (double)(now - iface->icmp_tokens_at) /
-                              (double)iface->cfg.icmp_error_interval_us;
+        iface->icmp_tokens +=
+            (double)(now - iface->icmp_tokens_at) / (double)iface->cfg.icmp_error_interval_us;
         if (iface->icmp_tokens > burst)
             iface->icmp_tokens = burst;
     }
@@ -59,8 +59,7 @@ static bool error_allowed(const struct tapir__ip_info *ip)
 }
 
 void tapir__icmp_error(struct tapir_iface *iface, tapir_instant now,
-                       const struct tapir__ip_info *ip, uint8_t type, uint8_t code,
-                       uint32_t info)
+                       const struct tapir__ip_info *ip, uint8_t type, uint8_t code, uint32_t info)
 {
     if (!error_allowed(ip))
         return;
@@ -84,8 +83,8 @@ void tapir__icmp_error(struct tapir_iface *iface, tapir_instant now,
     if (type == TAPIR_ICMPV4_PARAM_PROBLEM)
         icmp.pointer = (uint8_t)info;
     icmp.data = ip->packet;
-    icmp.data_len = ip->packet_len < ICMPV4_ERROR_MAX_QUOTE ? ip->packet_len
-                                                             : ICMPV4_ERROR_MAX_QUOTE;
+    icmp.data_len =
+        ip->packet_len < ICMPV4_ERROR_MAX_QUOTE ? ip->packet_len : ICMPV4_ERROR_MAX_QUOTE;
     uint8_t *upper = iface->datagram + TAPIR__IP_ROOM;
     int n = tapir_icmpv4_emit(&icmp, upper, 65535);
     if (n < 0)
@@ -100,8 +99,7 @@ void tapir__icmp_error(struct tapir_iface *iface, tapir_instant now,
 
 /* Hand a reply or an error to the echo socket whose identifier it carries. */
 static bool deliver_to_socket(struct tapir_iface *iface, uint8_t version,
-                              const struct tapir_icmp_meta *m, const uint8_t *data,
-                              size_t len)
+                              const struct tapir_icmp_meta *m, const uint8_t *data, size_t len)
 {
     for (struct tapir_socket_link *l = iface->sockets; l; l = l->next) {
         if (l->kind != TAPIR_SOCKET_ICMP)
@@ -223,8 +221,8 @@ int tapir__icmp_send_echo(struct tapir_iface *iface, tapir_instant now, uint16_t
     if (n < 0)
         return n;
     const uint8_t *dg;
-    int len = tapir__finish_ip(iface, &src, &tx->dst, TAPIR_IP_PROTO_ICMP, tx->hop_limit,
-                               (size_t)n, &dg);
+    int len =
+        tapir__finish_ip(iface, &src, &tx->dst, TAPIR_IP_PROTO_ICMP, tx->hop_limit, (size_t)n, &dg);
     if (len < 0)
         return len;
     return tapir__send_ip(iface, now, dg, (size_t)len);

@@ -106,8 +106,8 @@ void tapir__send_neighbor_advert_unsolicited(struct tapir_iface *iface, tapir_in
     send_neighbor_advert(iface, now, target, &all_nodes, TAPIR_NDP_NA_OVERRIDE);
 }
 
-static void ndp_input(struct tapir_iface *iface, tapir_instant now,
-                      const struct tapir__ip_info *ip, const struct tapir_icmpv6_repr *icmp)
+static void ndp_input(struct tapir_iface *iface, tapir_instant now, const struct tapir__ip_info *ip,
+                      const struct tapir_icmpv6_repr *icmp)
 {
     /* RFC 4861 §6.1, §7.1: hop limit 255 proves the message was not forwarded. */
     if (ip->ttl != NDP_HOP_LIMIT) {
@@ -126,7 +126,8 @@ static void ndp_input(struct tapir_iface *iface, tapir_instant now,
             tapir__drop(iface, TAPIR_DROP_NDP_INVALID);
             return;
         }
-        const struct tapir_ndp_option *sll = tapir_ndp_find_option(&nd, TAPIR_NDP_OPT_SOURCE_LL_ADDR);
+        const struct tapir_ndp_option *sll =
+            tapir_ndp_find_option(&nd, TAPIR_NDP_OPT_SOURCE_LL_ADDR);
         if (from_unspecified) {
             /* Duplicate address detection by someone else (RFC 4862 §5.4.3): answer to
              * all-nodes, not solicited. A source link-layer option is forbidden here. */
@@ -144,7 +145,8 @@ static void ndp_input(struct tapir_iface *iface, tapir_instant now,
         return;
     }
     if (nd.type == TAPIR_ICMPV6_NEIGHBOR_ADVERT) {
-        const struct tapir_ndp_option *tll = tapir_ndp_find_option(&nd, TAPIR_NDP_OPT_TARGET_LL_ADDR);
+        const struct tapir_ndp_option *tll =
+            tapir_ndp_find_option(&nd, TAPIR_NDP_OPT_TARGET_LL_ADDR);
         struct tapir_ip_addr target = {.version = TAPIR_IP_V6, .v6 = nd.target};
         if (tll) {
             /* Solicited answers complete a resolution; unsolicited ones only refresh an
@@ -158,8 +160,8 @@ static void ndp_input(struct tapir_iface *iface, tapir_instant now,
     tapir__drop(iface, TAPIR_DROP_ICMP_UNHANDLED);
 }
 
-static bool deliver(struct tapir_iface *iface, const struct tapir_icmp_meta *m,
-                    const uint8_t *data, size_t len)
+static bool deliver(struct tapir_iface *iface, const struct tapir_icmp_meta *m, const uint8_t *data,
+                    size_t len)
 {
     for (struct tapir_socket_link *l = iface->sockets; l; l = l->next) {
         if (l->kind != TAPIR_SOCKET_ICMP)
@@ -240,8 +242,7 @@ void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
 }
 
 void tapir__icmpv6_error(struct tapir_iface *iface, tapir_instant now,
-                         const struct tapir__ip_info *ip, uint8_t type, uint8_t code,
-                         uint32_t info)
+                         const struct tapir__ip_info *ip, uint8_t type, uint8_t code, uint32_t info)
 {
     /* Never about an ICMPv6 error (RFC 4443 §2.4(e.1)). */
     const uint8_t *p = ip->packet;
@@ -260,7 +261,8 @@ void tapir__icmpv6_error(struct tapir_iface *iface, tapir_instant now,
     icmp.code = code;
     icmp.rest = info;
     icmp.data = ip->packet;
-    icmp.data_len = ip->packet_len < ICMPV6_ERROR_MAX_QUOTE ? ip->packet_len : ICMPV6_ERROR_MAX_QUOTE;
+    icmp.data_len =
+        ip->packet_len < ICMPV6_ERROR_MAX_QUOTE ? ip->packet_len : ICMPV6_ERROR_MAX_QUOTE;
     struct tapir_pseudo_header ph = pseudo(&src.v6, &ip->src.v6);
     int n = tapir_icmpv6_emit(&icmp, &ph, iface->datagram + TAPIR__IP_ROOM, 2048);
     if (n >= 0 && send_icmpv6(iface, now, &src.v6, &ip->src.v6, 0, (size_t)n) == 0)

@@ -46,12 +46,11 @@ void tapir__neighbor_learn(struct tapir_iface *iface, tapir_instant now,
 /* Resolve `next_hop` for `dg`: sends now when known (*mac filled, returns 1), otherwise
  * queues the datagram, sends a request if one is due and returns 0 (or <0 if dropped). */
 int tapir__neighbor_resolve(struct tapir_iface *iface, tapir_instant now,
-                            const struct tapir_ip_addr *next_hop, const uint8_t *dg,
-                            size_t len, struct tapir_mac_addr *mac);
+                            const struct tapir_ip_addr *next_hop, const uint8_t *dg, size_t len,
+                            struct tapir_mac_addr *mac);
 void tapir__neighbor_poll(struct tapir_iface *iface, tapir_instant now);
 tapir_instant tapir__neighbor_poll_at(const struct tapir_iface *iface);
-void tapir__arp_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *buf,
-                      size_t len);
+void tapir__arp_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *buf, size_t len);
 void tapir__announce(struct tapir_iface *iface, tapir_instant now, const struct tapir_ip_addr *ip);
 void tapir__send_neighbor_advert_unsolicited(struct tapir_iface *iface, tapir_instant now,
                                              const struct tapir_ipv6_addr *target);
@@ -68,7 +67,7 @@ bool tapir__is_local_ipv6(const struct tapir_iface *iface, const struct tapir_ip
 struct tapir__ip_info {
     struct tapir_ip_addr src, dst;
     uint8_t ttl;
-    bool dst_multicast; /* multicast or broadcast destination */
+    bool dst_multicast;    /* multicast or broadcast destination */
     const uint8_t *packet; /* the whole datagram as received, for quoting in errors */
     size_t packet_len;
 };
@@ -79,8 +78,7 @@ void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
 /* Send an ICMP error about the datagram in `ip` (type/code of the version), rate
  * limited and suppressed where RFC 1122 §3.2.2 / RFC 4443 §2.4(e) forbid it. */
 void tapir__icmp_error(struct tapir_iface *iface, tapir_instant now,
-                       const struct tapir__ip_info *ip, uint8_t type, uint8_t code,
-                       uint32_t info);
+                       const struct tapir__ip_info *ip, uint8_t type, uint8_t code, uint32_t info);
 void tapir__icmp_sockets_poll(struct tapir_iface *iface, tapir_instant now);
 struct tapir__icmp_tx;
 int tapir__icmp_send_echo(struct tapir_iface *iface, tapir_instant now, uint16_t ident,

@@ -88,8 +88,8 @@ void tapir__neighbor_learn(struct tapir_iface *iface, tapir_instant now,
 }
 
 int tapir__neighbor_resolve(struct tapir_iface *iface, tapir_instant now,
-                            const struct tapir_ip_addr *next_hop, const uint8_t *dg,
-                            size_t len, struct tapir_mac_addr *mac)
+                            const struct tapir_ip_addr *next_hop, const uint8_t *dg, size_t len,
+                            struct tapir_mac_addr *mac)
 {
     struct tapir__neighbor_cache *c = &iface->neighbors;
     struct tapir__neighbor *n = tapir__nb_find(c, next_hop);
@@ -127,9 +127,8 @@ int tapir__neighbor_resolve(struct tapir_iface *iface, tapir_instant now,
         n->requests++;
         n->next_request_at = now + iface->cfg.neighbor_retry_us;
     }
-    return reason == TAPIR_DROP_TOO_BIG || reason == TAPIR_DROP_NEIGHBOR_NO_SLOT
-               ? TAPIR_ENOBUFS
-               : 0;
+    return reason == TAPIR_DROP_TOO_BIG || reason == TAPIR_DROP_NEIGHBOR_NO_SLOT ? TAPIR_ENOBUFS
+                                                                                 : 0;
 }
 
 void tapir__neighbor_poll(struct tapir_iface *iface, tapir_instant now)
@@ -182,8 +181,7 @@ tapir_instant tapir__neighbor_poll_at(const struct tapir_iface *iface)
     return at;
 }
 
-void tapir__arp_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *buf,
-                      size_t len)
+void tapir__arp_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *buf, size_t len)
 {
     struct tapir_arp_repr arp;
     if (tapir_arp_parse(buf, len, &arp) != 0) {
@@ -212,8 +210,8 @@ void tapir__arp_input(struct tapir_iface *iface, tapir_instant now, const uint8_
             send_arp(iface, TAPIR_ARP_REPLY, &broadcast_mac, &arp.target_ip, &arp.sender_mac,
                      &arp.sender_ip);
         } else {
-            send_arp(iface, TAPIR_ARP_REPLY, &arp.sender_mac, &arp.target_ip,
-                     &arp.sender_mac, &arp.sender_ip);
+            send_arp(iface, TAPIR_ARP_REPLY, &arp.sender_mac, &arp.target_ip, &arp.sender_mac,
+                     &arp.sender_ip);
         }
     }
 }

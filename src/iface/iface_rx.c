@@ -51,8 +51,7 @@ static bool ipv4_multicast_accepted(const struct tapir_iface *iface,
     return group_joined(iface, &g);
 }
 
-static bool ipv4_is_our_broadcast(const struct tapir_iface *iface,
-                                  const struct tapir_ipv4_addr *a)
+static bool ipv4_is_our_broadcast(const struct tapir_iface *iface, const struct tapir_ipv4_addr *a)
 {
     static const uint8_t all[4] = {255, 255, 255, 255};
     if (memcmp(a->bytes, all, 4) == 0)
@@ -114,8 +113,8 @@ static void transport_input(struct tapir_iface *iface, tapir_instant now,
         tapir__icmp_error(iface, now, ip, 4, 1, (uint32_t)proto_field_offset);
 }
 
-static void ipv4_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *buf,
-                       size_t len, bool link_multicast)
+static void ipv4_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *buf, size_t len,
+                       bool link_multicast)
 {
     struct tapir_ipv4_repr ip;
     if (tapir_ipv4_parse(buf, len, &ip) != 0) {
@@ -174,8 +173,7 @@ static void ipv4_input(struct tapir_iface *iface, tapir_instant now, const uint8
     transport_input(iface, now, &info, ip.protocol, payload, payload_len, 9);
 }
 
-static void ipv6_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *buf,
-                       size_t len)
+static void ipv6_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *buf, size_t len)
 {
     struct tapir_ipv6_repr ip;
     if (tapir_ipv6_parse(buf, len, &ip) != 0) {
@@ -211,9 +209,9 @@ static void ipv6_input(struct tapir_iface *iface, tapir_instant now, const uint8
     size_t payload_len = ip.payload_len;
     if (ip.has_fragment && (ip.more_frags || ip.frag_offset != 0)) {
         struct tapir__reasm_out out;
-        int rc = tapir__reasm_add(&iface->reasm, now, 6, &info.src, &info.dst,
-                                  ip.upper_protocol, ip.frag_ident, ip.frag_offset,
-                                  ip.more_frags, ip.payload, ip.payload_len, NULL, 0, &out);
+        int rc = tapir__reasm_add(&iface->reasm, now, 6, &info.src, &info.dst, ip.upper_protocol,
+                                  ip.frag_ident, ip.frag_offset, ip.more_frags, ip.payload,
+                                  ip.payload_len, NULL, 0, &out);
         if (rc != TAPIR__REASM_COMPLETE) {
             static const enum tapir_drop_reason reasons[] = {
                 TAPIR_DROP_FRAG_OVERLAP, TAPIR_DROP_FRAG_TOO_MANY, TAPIR_DROP_FRAG_OVERSIZE,

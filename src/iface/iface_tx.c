@@ -54,8 +54,7 @@ static void commit_frame(struct tapir_iface *iface, struct tapir_frame *f)
 
 /* Start a frame to `mac` whose network-layer packet the caller writes at *payload (room
  * *cap); finish it with end_frame(). Saves a copy for fragments built in place. */
-static struct tapir_frame *begin_frame(struct tapir_iface *iface, uint8_t **payload,
-                                       size_t *cap)
+static struct tapir_frame *begin_frame(struct tapir_iface *iface, uint8_t **payload, size_t *cap)
 {
     struct tapir_frame *f = next_frame(iface);
     size_t link = iface->cfg.device->medium == TAPIR_MEDIUM_IP ? 0 : TAPIR_ETH_HEADER_LEN;

@@ -16,8 +16,7 @@ struct tx_meta {
 };
 
 int tapir_icmp_socket_init(struct tapir_icmp_socket *s, enum tapir_ip_version version,
-                           uint16_t ident, void *rx_buf, size_t rx_len, void *tx_buf,
-                           size_t tx_len)
+                           uint16_t ident, void *rx_buf, size_t rx_len, void *tx_buf, size_t tx_len)
 {
     if ((version != TAPIR_IP_V4 && version != TAPIR_IP_V6) || !rx_buf || !tx_buf)
         return TAPIR_EINVAL;
@@ -30,8 +29,8 @@ int tapir_icmp_socket_init(struct tapir_icmp_socket *s, enum tapir_ip_version ve
     return 0;
 }
 
-int tapir_icmp_send_echo(struct tapir_icmp_socket *s, const struct tapir_ip_addr *dst,
-                         uint16_t seq, const void *data, size_t len)
+int tapir_icmp_send_echo(struct tapir_icmp_socket *s, const struct tapir_ip_addr *dst, uint16_t seq,
+                         const void *data, size_t len)
 {
     if (dst->version != s->version)
         return TAPIR_EINVAL;
@@ -78,8 +77,7 @@ const struct tapir_icmp_stats *tapir_icmp_stats(const struct tapir_icmp_socket *
     return &s->stats;
 }
 
-bool tapir__icmp_socket_matches(const struct tapir_icmp_socket *s, uint8_t version,
-                                uint16_t ident)
+bool tapir__icmp_socket_matches(const struct tapir_icmp_socket *s, uint8_t version, uint16_t ident)
 {
     return s->version == version && s->ident == ident;
 }

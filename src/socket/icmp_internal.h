@@ -14,8 +14,7 @@ struct tapir__icmp_tx {
 };
 
 /* Does `s` take echo replies / quoted requests of this version and identifier? */
-bool tapir__icmp_socket_matches(const struct tapir_icmp_socket *s, uint8_t version,
-                                uint16_t ident);
+bool tapir__icmp_socket_matches(const struct tapir_icmp_socket *s, uint8_t version, uint16_t ident);
 
 /* Queue a received reply or error (copied). Counts a drop when the buffer is full. */
 void tapir__icmp_socket_deliver(struct tapir_icmp_socket *s, const struct tapir_icmp_meta *m,

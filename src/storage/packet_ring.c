@@ -52,8 +52,7 @@ static size_t placement(const struct tapir__packet_ring *r, size_t size)
     return size <= r->head - r->tail ? r->tail : NOWHERE;
 }
 
-bool tapir__packet_ring_fits(const struct tapir__packet_ring *r, size_t meta_len,
-                             size_t data_len)
+bool tapir__packet_ring_fits(const struct tapir__packet_ring *r, size_t meta_len, size_t data_len)
 {
     if (meta_len >= SKIP || data_len > UINT32_MAX)
         return false;

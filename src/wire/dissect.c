@@ -20,8 +20,8 @@ const char *tapir_layer_name(enum tapir_layer layer)
     return layer_names[layer];
 }
 
-static int record(struct tapir_dissection *d, enum tapir_layer layer, int error,
-                  size_t offset, size_t len)
+static int record(struct tapir_dissection *d, enum tapir_layer layer, int error, size_t offset,
+                  size_t len)
 {
     if (d->count < TAPIR_DISSECT_MAX_LAYERS) {
         d->layers[d->count].layer = (uint8_t)layer;
@@ -35,15 +35,15 @@ static int record(struct tapir_dissection *d, enum tapir_layer layer, int error,
 
 /* Transport parsers verify with the pseudo-header first; if only the checksum is wrong,
  * parse again without it so the packet can still be shown (as tcpdump does). */
-#define PARSE_TRANSPORT(w, call_with_ph, call_without)                                     \
-    do {                                                                                   \
-        rc = (call_with_ph);                                                               \
-        if (rc == TAPIR_EBADCHECKSUM && (call_without) == 0)                               \
-            (w)->bad_checksum = true;                                                      \
+#define PARSE_TRANSPORT(w, call_with_ph, call_without)                                             \
+    do {                                                                                           \
+        rc = (call_with_ph);                                                                       \
+        if (rc == TAPIR_EBADCHECKSUM && (call_without) == 0)                                       \
+            (w)->bad_checksum = true;                                                              \
     } while (0)
 
-static int walk_transport(struct tapir__walk *w, uint8_t protocol, const uint8_t *buf,
-                          size_t len, size_t off, const struct tapir_pseudo_header *ph)
+static int walk_transport(struct tapir__walk *w, uint8_t protocol, const uint8_t *buf, size_t len,
+                          size_t off, const struct tapir_pseudo_header *ph)
 {
     int rc;
     switch (protocol) {
@@ -84,8 +84,8 @@ static int walk_ipv4(struct tapir__walk *w, const uint8_t *buf, size_t len, size
     ph.src.version = ph.dst.version = TAPIR_IP_V4;
     ph.src.v4 = w->ipv4.src;
     ph.dst.v4 = w->ipv4.dst;
-    return walk_transport(w, w->ipv4.protocol, w->ipv4.payload, w->ipv4.payload_len,
-                          off + hlen, &ph);
+    return walk_transport(w, w->ipv4.protocol, w->ipv4.payload, w->ipv4.payload_len, off + hlen,
+                          &ph);
 }
 
 static int walk_ipv6(struct tapir__walk *w, const uint8_t *buf, size_t len, size_t off)
@@ -117,8 +117,7 @@ static int walk_ip(struct tapir__walk *w, const uint8_t *buf, size_t len, size_t
     return walk_ipv4(w, buf, len, off);
 }
 
-int tapir__walk(const uint8_t *frame, size_t len, enum tapir_medium medium,
-                struct tapir__walk *w)
+int tapir__walk(const uint8_t *frame, size_t len, enum tapir_medium medium, struct tapir__walk *w)
 {
     memset(w, 0, sizeof *w);
     if (medium == TAPIR_MEDIUM_IP)
@@ -131,7 +130,8 @@ int tapir__walk(const uint8_t *frame, size_t len, enum tapir_medium medium,
     switch (w->eth.ethertype) {
     case TAPIR_ETHERTYPE_ARP:
         rc = tapir_arp_parse(w->eth.payload, w->eth.payload_len, &w->arp);
-        return record(&w->d, TAPIR_LAYER_ARP, rc, off, rc == 0 ? TAPIR_ARP_LEN : w->eth.payload_len);
+        return record(&w->d, TAPIR_LAYER_ARP, rc, off,
+                      rc == 0 ? TAPIR_ARP_LEN : w->eth.payload_len);
     case TAPIR_ETHERTYPE_IPV4:
         return walk_ipv4(w, w->eth.payload, w->eth.payload_len, off);
     case TAPIR_ETHERTYPE_IPV6:

@@ -25,8 +25,8 @@ static void print_ipv6_ext_names(struct tapir_text *t, const struct tapir_ipv6_r
 
 /* The endpoints, then (IPv6) the extension headers crossed on the way to the upper layer. */
 static void print_path(struct tapir_text *t, const struct tapir__walk *w,
-                       const struct tapir_ip_addr *src, const struct tapir_ip_addr *dst,
-                       int sport, int dport)
+                       const struct tapir_ip_addr *src, const struct tapir_ip_addr *dst, int sport,
+                       int dport)
 {
     print_endpoints(t, src, dst, sport, dport);
     if (src->version == TAPIR_IP_V6)
@@ -35,8 +35,7 @@ static void print_path(struct tapir_text *t, const struct tapir__walk *w,
 
 static void print_transport(struct tapir_text *t, const struct tapir__walk *w,
                             const struct tapir_layer_span *s, const struct tapir_ip_addr *src,
-                            const struct tapir_ip_addr *dst, uint8_t protocol,
-                            size_t payload_len)
+                            const struct tapir_ip_addr *dst, uint8_t protocol, size_t payload_len)
 {
     if (s == NULL) {
         print_path(t, w, src, dst, -1, -1);
@@ -75,8 +74,8 @@ static void print_transport(struct tapir_text *t, const struct tapir__walk *w,
         tapir_text_puts(t, " [bad cksum]");
 }
 
-static void print_fragment(struct tapir_text *t, uint8_t protocol, uint32_t ident,
-                           uint16_t offset, bool more, size_t len)
+static void print_fragment(struct tapir_text *t, uint8_t protocol, uint32_t ident, uint16_t offset,
+                           bool more, size_t len)
 {
     const char *name = tapir_ip_protocol_name(protocol);
     if (name)
@@ -94,8 +93,8 @@ static void print_ipv4(struct tapir_text *t, const struct tapir__walk *w)
     tapir_text_puts(t, "IP ");
     if (w->ipv4.more_frags || w->ipv4.frag_offset != 0) {
         print_endpoints(t, &src, &dst, -1, -1);
-        print_fragment(t, w->ipv4.protocol, w->ipv4.ident, w->ipv4.frag_offset,
-                       w->ipv4.more_frags, w->ipv4.payload_len);
+        print_fragment(t, w->ipv4.protocol, w->ipv4.ident, w->ipv4.frag_offset, w->ipv4.more_frags,
+                       w->ipv4.payload_len);
         return;
     }
     const struct tapir_layer_span *s = NULL;

@@ -34,7 +34,6 @@ struct tapir__walk {
 /* Fills `w` (fully reset first). Returns the first error, 0 if every layer parsed. A
  * transport checksum that fails is reported as TAPIR_EBADCHECKSUM with the repr still
  * filled from a parse that skipped verification. */
-int tapir__walk(const uint8_t *frame, size_t len, enum tapir_medium medium,
-                struct tapir__walk *w);
+int tapir__walk(const uint8_t *frame, size_t len, enum tapir_medium medium, struct tapir__walk *w);
 
 #endif

@@ -212,7 +212,8 @@ static void test_ping_under_loss(void **state)
     uint64_t lost = (n.fault.tx.counters.dropped - tx0) + (n.fault.rx.counters.dropped - rx0);
     assert_true(lost > 40); /* the faults really happened */
     assert_int_equal(replies, count - lost);
-    assert_int_equal(stats(&n.b)->echo_replies_sent, 1 + count - (n.fault.tx.counters.dropped - tx0));
+    assert_int_equal(stats(&n.b)->echo_replies_sent,
+                     1 + count - (n.fault.tx.counters.dropped - tx0));
     pinger_close(&p, &n.a);
     netsim_free(&n);
 }
@@ -282,8 +283,8 @@ static size_t echo_v4(uint8_t *out, size_t len)
     uint8_t data[4096];
     for (size_t i = 0; i < len; i++)
         data[i] = (uint8_t)i;
-    struct tapir_icmpv4_repr icmp = {.type = TAPIR_ICMPV4_ECHO_REQUEST, .ident = 9, .seq = 1,
-                                     .data = data, .data_len = len};
+    struct tapir_icmpv4_repr icmp = {
+        .type = TAPIR_ICMPV4_ECHO_REQUEST, .ident = 9, .seq = 1, .data = data, .data_len = len};
     int n = tapir_icmpv4_emit(&icmp, out, 8 + len);
     assert_int_equal(n, (int)(8 + len));
     return (size_t)n;
@@ -370,8 +371,8 @@ static void frag_v6(struct netsim *n, uint32_t ident, const uint8_t *payload, si
                     size_t len, bool more)
 {
     uint8_t pkt[2048], fh[8];
-    struct tapir_ipv6_frag_header f = {.next_header = 58, .offset = (uint16_t)off,
-                                       .more = more, .ident = ident};
+    struct tapir_ipv6_frag_header f = {
+        .next_header = 58, .offset = (uint16_t)off, .more = more, .ident = ident};
     assert_int_equal(tapir_ipv6_frag_emit(&f, fh, sizeof fh), 8);
     struct tapir_ipv6_repr ip;
     memset(&ip, 0, sizeof ip);
@@ -399,7 +400,8 @@ static void test_ipv6_reassembly_cases(void **state)
         data[i] = (uint8_t)i;
     struct tapir_icmpv6_repr icmp = {.type = TAPIR_ICMPV6_ECHO_REQUEST,
                                      .rest = tapir_icmpv6_echo_rest(9, 1),
-                                     .data = data, .data_len = sizeof data};
+                                     .data = data,
+                                     .data_len = sizeof data};
     struct tapir_pseudo_header ph = {.protocol = 58};
     ph.src = netsim_ip("fdaa::1");
     ph.dst = netsim_ip("fdaa::100");
@@ -443,8 +445,8 @@ static void test_ipv6_reassembly_cases(void **state)
 static void send_udp_v4(struct netsim *n, const char *dst, uint16_t port)
 {
     uint8_t pkt[128];
-    struct tapir_udp_repr udp = {.src_port = 40000, .dst_port = port,
-                                 .payload = (const uint8_t *)"hello", .payload_len = 5};
+    struct tapir_udp_repr udp = {
+        .src_port = 40000, .dst_port = port, .payload = (const uint8_t *)"hello", .payload_len = 5};
     struct tapir_pseudo_header ph = {.protocol = 17};
     ph.src = netsim_ip("192.168.69.1");
     ph.dst = netsim_ip(dst);

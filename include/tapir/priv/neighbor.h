@@ -25,8 +25,8 @@ enum tapir__neighbor_state {
 
 struct tapir__neighbor {
     uint8_t state;
-    uint8_t requests;   /* requests sent in this resolution */
-    int8_t pending;     /* index in the pending pool, or -1 */
+    uint8_t requests; /* requests sent in this resolution */
+    int8_t pending;   /* index in the pending pool, or -1 */
     struct tapir_ip_addr ip;
     struct tapir_mac_addr mac;
     tapir_instant expires_at;      /* REACHABLE/FAILED: when the entry goes */

@@ -37,7 +37,6 @@ bool tapir__packet_ring_peek(const struct tapir__packet_ring *r, size_t meta_len
 void tapir__packet_ring_pop(struct tapir__packet_ring *r);
 
 /* True if a record of this size would fit now. */
-bool tapir__packet_ring_fits(const struct tapir__packet_ring *r, size_t meta_len,
-                             size_t data_len);
+bool tapir__packet_ring_fits(const struct tapir__packet_ring *r, size_t meta_len, size_t data_len);
 
 #endif

@@ -22,10 +22,10 @@
 struct tapir_icmp_meta {
     struct tapir_ip_addr src; /* who sent it (for errors: the reporting router/host) */
     struct tapir_ip_addr dst;
-    uint8_t type, code;       /* ICMP or ICMPv6 type and code */
-    uint8_t ttl;              /* IPv4 TTL / IPv6 hop limit of the message */
-    uint16_t ident, seq;      /* of the reply, or of the echo request an error quotes */
-    uint32_t info;            /* next-hop MTU (frag needed / packet too big), pointer */
+    uint8_t type, code;  /* ICMP or ICMPv6 type and code */
+    uint8_t ttl;         /* IPv4 TTL / IPv6 hop limit of the message */
+    uint16_t ident, seq; /* of the reply, or of the echo request an error quotes */
+    uint32_t info;       /* next-hop MTU (frag needed / packet too big), pointer */
     tapir_instant received_at;
 };
 
@@ -39,10 +39,10 @@ struct tapir_icmp_socket {
     struct tapir_socket_link link; /* first: the interface's list */
     uint8_t version;               /* TAPIR_IP_V4 or TAPIR_IP_V6 */
     uint16_t ident;
-    uint8_t hop_limit;             /* 0: the interface's default */
+    uint8_t hop_limit; /* 0: the interface's default */
     struct tapir__packet_ring rx;
     struct tapir__packet_ring tx;
-    int last_error;                /* the last send failure, reported once by send */
+    int last_error; /* the last send failure, reported once by send */
     struct tapir_icmp_stats stats;
 };
 
@@ -57,8 +57,8 @@ int tapir_icmp_socket_init(struct tapir_icmp_socket *s, enum tapir_ip_version ve
  * 65507 for IPv4, 65487 for IPv6 without jumbograms; larger than the MTU is fragmented).
  * Sent at the next tapir_iface_poll(). TAPIR_EAGAIN when the send buffer is full,
  * TAPIR_EINVAL for a destination of the other family or an oversize payload. */
-int tapir_icmp_send_echo(struct tapir_icmp_socket *s, const struct tapir_ip_addr *dst,
-                         uint16_t seq, const void *data, size_t len);
+int tapir_icmp_send_echo(struct tapir_icmp_socket *s, const struct tapir_ip_addr *dst, uint16_t seq,
+                         const void *data, size_t len);
 
 /* Take the next received message: copies up to `cap` bytes of its data (for a reply, the
  * echo data; for an error, the quoted packet) and returns the full data length, or
