@@ -40,9 +40,12 @@ fuzz: deps
 	@set -e; for name in $$(tr ';' ' ' < build-fuzz/fuzz-harnesses.txt); do \
 		mkdir -p build-fuzz/work/$$name; \
 		echo "== fuzz_$$name for $(FUZZ_SECONDS) s"; \
+		dirs="build-fuzz/work/$$name"; \
+		for d in build-fuzz/fuzz-corpus/$$name fuzz/regress/$$name; do \
+			if [ -d $$d ]; then dirs="$$dirs $$d"; fi; \
+		done; \
 		build-fuzz/bin/fuzz_$$name -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			-artifact_prefix=build-fuzz/work/$$name- \
-			build-fuzz/work/$$name build-fuzz/fuzz-corpus/$$name fuzz/regress/$$name \
+			-artifact_prefix=build-fuzz/work/$$name- $$dirs \
 			2>build-fuzz/work/$$name.log || { tail -50 build-fuzz/work/$$name.log; exit 1; }; \
 		grep -E '^stat::number_of_executed_units' build-fuzz/work/$$name.log || true; \
 	done
