@@ -124,9 +124,13 @@ int tapir_tcp_emit(const struct tapir_tcp_repr *repr, const struct tapir_pseudo_
  *   "Flags [S], seq 1727812045, win 64240, options [mss 1460,sackOK,TS val 3184312830 ecr 0,
  *    nop,wscale 7], length 0"
  *   "Flags [P.], seq 1:6, ack 1, win 502, options [nop,nop,TS val 1 ecr 2], length 5"
- * Sequence numbers are absolute (the printer keeps no state, unlike tcpdump without -S).
- * Options are walked in wire order as tcpdump 4.99 prints them; kinds tcpdump decodes
- * specially but tapir does not (mptcp, tcp-ao, ...) are shown as "<name> 0x<hex bytes>". */
+ * Sequence numbers and SACK edges are absolute (the printer keeps no state, unlike tcpdump
+ * without -S). Options are walked in wire order and written as tcpdump 4.99.3 writes them
+ * (also echo, cc, md5, scps, uto, tcp-ao, tfo, exp, "unknown-N 0x..."), with three known
+ * differences: mptcp, which tcpdump decodes as a protocol of its own, is "mptcp 0x<hex>";
+ * a fixed-size kind with another length is "<name> 0x<hex>[len N]" (tcpdump misreads the
+ * rest of the list there); a malformed raw list (only possible in a hand-made repr) ends
+ * with "[bad opt]" and the line goes on. As in tcpdump 4.99, the AE bit is not shown. */
 void tapir_tcp_print(struct tapir_text *t, const struct tapir_tcp_repr *repr);
 
 /* Every header field, then one "  option: ..." line per option in wire order. */
