@@ -28,38 +28,14 @@
 #                  (0xdeadbeef), nop, wscale 3, and EOL padding; the kernel skips kind 99 by
 #                  its length and answers SYN+ACK (mss, nop, wscale); scapy resets.
 #
-# veth offloads TCP/UDP checksums by default, which would leave a partial (pseudo-header
-# only) checksum in every captured packet; transmit checksumming is switched off on both
-# ends (ethtool's ETHTOOL_STXCSUM, through the ioctl, since ethtool itself may be missing) so
-# the kernel computes each checksum in software, as it would for a real wire.
+# lib.sh switches transmit checksum offload off on both veth ends, so every captured
+# checksum is complete, as on a real wire.
 . "$(dirname "$0")/lib.sh"
-
-# lib.sh's cap_stop signals $CAP_PID, which is the subshell running the A function, not the
-# tcpdump it started, so tcpdump would keep writing until the namespaces go away and every
-# capture would hold the rest of the script. Stop the tcpdump itself (the subshell's child).
-cap_stop() {
-    sleep 0.3
-    pkill -TERM -P "$CAP_PID" || true
-    wait "$CAP_PID" || true
-    CAP_PID=
-}
 
 cap_setup
 
 PY=/usr/bin/python3
 
-# tx_csum_off NS DEV: ETHTOOL_STXCSUM (0x17) with data 0, through SIOCETHTOOL (0x8946).
-tx_csum_off() {
-    $1 "$PY" - "$2" <<'PYEOF'
-import ctypes, fcntl, socket, struct, sys
-val = ctypes.create_string_buffer(struct.pack("II", 0x17, 0))
-ifr = struct.pack("16sP", sys.argv[1].encode(), ctypes.addressof(val)).ljust(40, b"\0")
-sock = socket.socket()
-fcntl.ioctl(sock.fileno(), 0x8946, ifr)
-PYEOF
-}
-tx_csum_off A veth-a
-tx_csum_off B veth-b
 
 # Static neighbours, so no ARP or neighbour discovery is needed mid-capture (the captures
 # filter on udp/tcp anyway), and the scapy peer's 192.168.69.200 reaches B's link.
