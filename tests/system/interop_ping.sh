@@ -81,6 +81,15 @@ check "tapir-ping -6 -s 3000 fdaa::100" tapir_ping ' 1 received' -c 1 -s 3000 fd
 check "tapir-ping -6 fe80::100 (link-local)" tapir_ping ' 1 received' -c 1 fe80::100
 check "tapir-ping exits 1 when nothing answers" bash -c \
     "'$BIN/tapir-ping' --tap tap0 -c 1 -W 1 192.168.69.77 >/dev/null 2>&1; [ \$? = 1 ]"
+# Without privilege the apps exit 2 and say what is missing and the ways to get it.
+no_privilege() {
+    setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+        "$BIN/tapir-host" --tap tap0 --duration 1 >/dev/null 2>"$OUT/nopriv.err"
+    local rc=$?
+    [ $rc = 2 ] && grep -q 'tapir-tap' "$OUT/nopriv.err" && grep -q 'namespace' "$OUT/nopriv.err" ||
+        { echo "exit $rc:" >&2; cat "$OUT/nopriv.err" >&2; return 1; }
+}
+check "tapir-host without privilege: exit 2, names the ways in" no_privilege
 check "tapir-ping exits 2 on a usage error" bash -c \
     "'$BIN/tapir-ping' --tap tap0 -c x 192.168.69.100 >/dev/null 2>&1; [ \$? = 2 ]"
 finish
