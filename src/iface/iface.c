@@ -375,6 +375,28 @@ int tapir_iface_neighbor(const struct tapir_iface *iface, const struct tapir_ip_
 
 /* ---- address helpers ---- */
 
+/* The limited broadcast, or the directed broadcast of one of our IPv4 networks (all host
+ * bits set; /31 and /32 have none, RFC 3021). */
+bool tapir__ipv4_is_broadcast(const struct tapir_iface *iface, const struct tapir_ipv4_addr *a)
+{
+    static const uint8_t all[4] = {255, 255, 255, 255};
+    if (memcmp(a->bytes, all, 4) == 0)
+        return true;
+    uint32_t x = (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
+                 (uint32_t)a->bytes[2] << 8 | a->bytes[3];
+    for (unsigned i = 0; i < iface->ipv4_count; i++) {
+        unsigned plen = iface->ipv4[i].prefix_len;
+        if (plen >= 31)
+            continue;
+        const uint8_t *b = iface->ipv4[i].addr.bytes;
+        uint32_t y = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        uint32_t host = ~0u >> plen;
+        if ((x & ~host) == (y & ~host) && (x & host) == host)
+            return true;
+    }
+    return false;
+}
+
 void tapir__ipv6_solicited_node(const struct tapir_ipv6_addr *a, struct tapir_ipv6_addr *out)
 {
     /* RFC 4291 §2.7.1: ff02::1:ffXX:XXXX with the address's low 24 bits. */

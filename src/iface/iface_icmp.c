@@ -97,9 +97,8 @@ void tapir__icmp_error(struct tapir_iface *iface, tapir_instant now,
         iface->stats.icmp_errors_sent++;
 }
 
-/* Hand a reply or an error to the echo socket whose identifier it carries. */
-static bool deliver_to_socket(struct tapir_iface *iface, uint8_t version,
-                              const struct tapir_icmp_meta *m, const uint8_t *data, size_t len)
+bool tapir__icmp_deliver(struct tapir_iface *iface, uint8_t version,
+                         const struct tapir_icmp_meta *m, const uint8_t *data, size_t len)
 {
     for (struct tapir_socket_link *l = iface->sockets; l; l = l->next) {
         if (l->kind != TAPIR_SOCKET_ICMP)
@@ -160,7 +159,7 @@ void tapir__icmpv4_input(struct tapir_iface *iface, tapir_instant now,
     case TAPIR_ICMPV4_ECHO_REPLY:
         m.ident = icmp.ident;
         m.seq = icmp.seq;
-        if (!deliver_to_socket(iface, TAPIR_IP_V4, &m, icmp.data, icmp.data_len))
+        if (!tapir__icmp_deliver(iface, TAPIR_IP_V4, &m, icmp.data, icmp.data_len))
             tapir__drop(iface, TAPIR_DROP_ICMP_UNHANDLED);
         return;
     default:
@@ -175,7 +174,7 @@ void tapir__icmpv4_input(struct tapir_iface *iface, tapir_instant now,
             m.ident = (uint16_t)(q.payload[4] << 8 | q.payload[5]);
             m.seq = (uint16_t)(q.payload[6] << 8 | q.payload[7]);
             m.info = icmp.type == TAPIR_ICMPV4_PARAM_PROBLEM ? icmp.pointer : icmp.next_hop_mtu;
-            if (deliver_to_socket(iface, TAPIR_IP_V4, &m, icmp.data, icmp.data_len))
+            if (tapir__icmp_deliver(iface, TAPIR_IP_V4, &m, icmp.data, icmp.data_len))
                 return;
         }
     }

@@ -160,21 +160,6 @@ static void ndp_input(struct tapir_iface *iface, tapir_instant now, const struct
     tapir__drop(iface, TAPIR_DROP_ICMP_UNHANDLED);
 }
 
-static bool deliver(struct tapir_iface *iface, const struct tapir_icmp_meta *m, const uint8_t *data,
-                    size_t len)
-{
-    for (struct tapir_socket_link *l = iface->sockets; l; l = l->next) {
-        if (l->kind != TAPIR_SOCKET_ICMP)
-            continue;
-        struct tapir_icmp_socket *s = (struct tapir_icmp_socket *)l;
-        if (tapir__icmp_socket_matches(s, TAPIR_IP_V6, m->ident)) {
-            tapir__icmp_socket_deliver(s, m, data, len);
-            return true;
-        }
-    }
-    return false;
-}
-
 void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
                          const struct tapir__ip_info *ip, const uint8_t *buf, size_t len)
 {
@@ -212,7 +197,7 @@ void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
     case TAPIR_ICMPV6_ECHO_REPLY:
         m.ident = tapir_icmpv6_echo_id(&icmp);
         m.seq = tapir_icmpv6_echo_seq(&icmp);
-        if (!deliver(iface, &m, icmp.data, icmp.data_len))
+        if (!tapir__icmp_deliver(iface, TAPIR_IP_V6, &m, icmp.data, icmp.data_len))
             tapir__drop(iface, TAPIR_DROP_ICMP_UNHANDLED);
         return;
     case TAPIR_ICMPV6_ROUTER_SOLICIT:
@@ -234,7 +219,7 @@ void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
             m.ident = (uint16_t)(q[44] << 8 | q[45]);
             m.seq = (uint16_t)(q[46] << 8 | q[47]);
             m.info = icmp.rest;
-            if (deliver(iface, &m, icmp.data, icmp.data_len))
+            if (tapir__icmp_deliver(iface, TAPIR_IP_V6, &m, icmp.data, icmp.data_len))
                 return;
         }
     }

@@ -81,6 +81,7 @@ void tapir__icmp_error(struct tapir_iface *iface, tapir_instant now,
                        const struct tapir__ip_info *ip, uint8_t type, uint8_t code, uint32_t info);
 void tapir__icmp_sockets_poll(struct tapir_iface *iface, tapir_instant now);
 struct tapir__icmp_tx;
+struct tapir_icmp_meta;
 int tapir__icmp_send_echo(struct tapir_iface *iface, tapir_instant now, uint16_t ident,
                           const struct tapir__icmp_tx *tx);
 
@@ -88,6 +89,10 @@ int tapir__icmp_send_echo(struct tapir_iface *iface, tapir_instant now, uint16_t
 void tapir__icmpv6_error(struct tapir_iface *iface, tapir_instant now,
                          const struct tapir__ip_info *ip, uint8_t type, uint8_t code,
                          uint32_t info);
+/* Hand an echo reply, or an error quoting an echo request, to the socket whose
+ * identifier it carries. False when no socket takes it. */
+bool tapir__icmp_deliver(struct tapir_iface *iface, uint8_t version,
+                         const struct tapir_icmp_meta *m, const uint8_t *data, size_t len);
 int tapir__icmpv6_send_echo(struct tapir_iface *iface, tapir_instant now,
                             const struct tapir_ip_addr *src, uint16_t ident,
                             const struct tapir__icmp_tx *tx);
@@ -95,6 +100,7 @@ int tapir__icmpv6_send_echo(struct tapir_iface *iface, tapir_instant now,
 bool tapir__icmp_rate_ok(struct tapir_iface *iface, tapir_instant now);
 
 /* Address helpers. */
+bool tapir__ipv4_is_broadcast(const struct tapir_iface *iface, const struct tapir_ipv4_addr *a);
 void tapir__ipv6_solicited_node(const struct tapir_ipv6_addr *a, struct tapir_ipv6_addr *out);
 void tapir__multicast_mac(const struct tapir_ip_addr *group, struct tapir_mac_addr *out);
 bool tapir__prefix_match(const struct tapir_ip_addr *a, const struct tapir_ip_addr *b,

@@ -51,25 +51,14 @@ static bool ipv4_multicast_accepted(const struct tapir_iface *iface,
     return group_joined(iface, &g);
 }
 
-static bool ipv4_is_our_broadcast(const struct tapir_iface *iface, const struct tapir_ipv4_addr *a)
+/* A fragment that did not complete a datagram: count why, when it was refused. */
+static void count_reasm_drop(struct tapir_iface *iface, int result)
 {
-    static const uint8_t all[4] = {255, 255, 255, 255};
-    if (memcmp(a->bytes, all, 4) == 0)
-        return true;
-    for (unsigned i = 0; i < iface->ipv4_count; i++) {
-        unsigned plen = iface->ipv4[i].prefix_len;
-        if (plen >= 31)
-            continue;
-        uint32_t x = 0, y = 0;
-        for (int k = 0; k < 4; k++) {
-            x = x << 8 | a->bytes[k];
-            y = y << 8 | iface->ipv4[i].addr.bytes[k];
-        }
-        uint32_t host = ~0u >> plen;
-        if ((x & ~host) == (y & ~host) && (x & host) == host)
-            return true;
-    }
-    return false;
+    static const enum tapir_drop_reason reasons[] = {
+        TAPIR_DROP_FRAG_OVERLAP, TAPIR_DROP_FRAG_TOO_MANY, TAPIR_DROP_FRAG_OVERSIZE,
+        TAPIR_DROP_FRAG_NO_SLOT, TAPIR_DROP_FRAG_MALFORMED};
+    if (result < 0 && -result <= (int)(sizeof reasons / sizeof reasons[0]))
+        tapir__drop(iface, reasons[-result - 1]);
 }
 
 /* Deliver a whole (possibly reassembled) transport payload. */
@@ -131,7 +120,7 @@ static void ipv4_input(struct tapir_iface *iface, tapir_instant now, const uint8
     info.packet_len = tapir_ipv4_header_len(&ip) + ip.payload_len;
 
     bool multicast = (ip.dst.bytes[0] & 0xf0) == 0xe0;
-    bool broadcast = ipv4_is_our_broadcast(iface, &ip.dst);
+    bool broadcast = tapir__ipv4_is_broadcast(iface, &ip.dst);
     info.dst_multicast = multicast || broadcast || link_multicast;
     if (multicast) {
         if (!ipv4_multicast_accepted(iface, &ip.dst)) {
@@ -143,7 +132,7 @@ static void ipv4_input(struct tapir_iface *iface, tapir_instant now, const uint8
         return;
     }
     /* RFC 1122 §3.2.1.3: a source that is broadcast or multicast is discarded. */
-    if ((ip.src.bytes[0] & 0xf0) == 0xe0 || ipv4_is_our_broadcast(iface, &ip.src)) {
+    if ((ip.src.bytes[0] & 0xf0) == 0xe0 || tapir__ipv4_is_broadcast(iface, &ip.src)) {
         tapir__drop(iface, TAPIR_DROP_IPV4_BAD_SOURCE);
         return;
     }
@@ -156,11 +145,7 @@ static void ipv4_input(struct tapir_iface *iface, tapir_instant now, const uint8
                                   ip.ident, ip.frag_offset, ip.more_frags, ip.payload,
                                   ip.payload_len, buf, tapir_ipv4_header_len(&ip), &out);
         if (rc != TAPIR__REASM_COMPLETE) {
-            static const enum tapir_drop_reason reasons[] = {
-                TAPIR_DROP_FRAG_OVERLAP, TAPIR_DROP_FRAG_TOO_MANY, TAPIR_DROP_FRAG_OVERSIZE,
-                TAPIR_DROP_FRAG_NO_SLOT, TAPIR_DROP_FRAG_MALFORMED};
-            if (rc < 0 && -rc <= 5)
-                tapir__drop(iface, reasons[-rc - 1]);
+            count_reasm_drop(iface, rc);
             return;
         }
         iface->stats.reassembled++;
@@ -213,11 +198,7 @@ static void ipv6_input(struct tapir_iface *iface, tapir_instant now, const uint8
                                   ip.frag_ident, ip.frag_offset, ip.more_frags, ip.payload,
                                   ip.payload_len, NULL, 0, &out);
         if (rc != TAPIR__REASM_COMPLETE) {
-            static const enum tapir_drop_reason reasons[] = {
-                TAPIR_DROP_FRAG_OVERLAP, TAPIR_DROP_FRAG_TOO_MANY, TAPIR_DROP_FRAG_OVERSIZE,
-                TAPIR_DROP_FRAG_NO_SLOT, TAPIR_DROP_FRAG_MALFORMED};
-            if (rc < 0 && -rc <= 5)
-                tapir__drop(iface, reasons[-rc - 1]);
+            count_reasm_drop(iface, rc);
             return;
         }
         iface->stats.reassembled++;

@@ -218,28 +218,6 @@ static bool is_multicast(const struct tapir_ip_addr *a)
     return a->v6.bytes[0] == 0xff;
 }
 
-static bool is_ipv4_broadcast(const struct tapir_iface *iface, const struct tapir_ipv4_addr *a)
-{
-    static const uint8_t all[4] = {255, 255, 255, 255};
-    if (memcmp(a->bytes, all, 4) == 0)
-        return true;
-    for (unsigned i = 0; i < iface->ipv4_count; i++) {
-        unsigned plen = iface->ipv4[i].prefix_len;
-        if (plen >= 31)
-            continue;
-        struct tapir_ip_addr x = {.version = TAPIR_IP_V4, .v4 = *a};
-        struct tapir_ip_addr y = {.version = TAPIR_IP_V4, .v4 = iface->ipv4[i].addr};
-        if (!tapir__prefix_match(&x, &y, plen))
-            continue;
-        uint32_t host = (uint32_t)a->bytes[0] << 24 | (uint32_t)a->bytes[1] << 16 |
-                        (uint32_t)a->bytes[2] << 8 | a->bytes[3];
-        uint32_t mask = plen ? ~0u >> plen : ~0u;
-        if ((host & mask) == mask)
-            return true;
-    }
-    return false;
-}
-
 static bool on_link(const struct tapir_iface *iface, const struct tapir_ip_addr *dst)
 {
     if (dst->version == TAPIR_IP_V4) {
@@ -386,7 +364,7 @@ int tapir__send_ip(struct tapir_iface *iface, tapir_instant now, const uint8_t *
         tapir__multicast_mac(&dst, &mac);
         return transmit_datagram(iface, &mac, dg, len);
     }
-    if (dst.version == TAPIR_IP_V4 && is_ipv4_broadcast(iface, &dst.v4)) {
+    if (dst.version == TAPIR_IP_V4 && tapir__ipv4_is_broadcast(iface, &dst.v4)) {
         memset(mac.bytes, 0xff, 6);
         return transmit_datagram(iface, &mac, dg, len);
     }
