@@ -45,4 +45,11 @@
 #define TAPIR_REASM_MAX_FRAGS 64
 #endif
 
+/* Out-of-order byte ranges a TCP receiver keeps per connection (the assembler); a segment
+ * that would need one more is dropped and the peer retransmits it later. The range that
+ * starts at the next expected byte is extra, so in-order data is never refused. */
+#ifndef TAPIR_ASSEMBLER_MAX_RANGES
+#define TAPIR_ASSEMBLER_MAX_RANGES 32
+#endif
+
 #endif
