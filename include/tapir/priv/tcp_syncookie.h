@@ -22,7 +22,7 @@
  * This is Linux's layout (net/ipv4/syncookies.c: hash + count << 24 + (hash + data) mod
  * 2^24) with two changes: the peer's ISN is hashed rather than added, and the MSS index is
  * covered by the MAC rather than added to it. In Linux a peer that moves its ACK number or
- * its sequence number by one or two still passes, with a different MSS; here any change of
+ * its sequence number by one or two can still pass, with another MSS; here any change of
  * tuple, peer ISN, ACK number or key fails (with the odds below).
  *
  * Strength: for a given tuple and peer ISN exactly 2 slots x 4 indices = 8 of the 2^32
@@ -32,7 +32,7 @@
  *
  * What a cookie cannot carry: the peer's Window Scale, SACK-Permitted and ECN choices.
  * When the SYN carries a Timestamps option they travel in the low bits of our TSval
- * (tapir__syncookie_ts_encode), which the peer echoes in the ACK's TSecr (RFC 7323 §3.2),
+ * (tapir__syncookie_ts_encode), which the peer echoes in the ACK's TSecr (RFC 7323 §3),
  * as Linux does; without timestamps a cookie connection runs without window scaling and
  * SACK (RFC 4987 §3.6 names this cost). Our own window scale must then be one the listener
  * can recompute from its configuration when the ACK comes.
