@@ -22,24 +22,29 @@ int golden_dissect(const struct golden *g, size_t i, struct tapir_dissection *d)
     return tapir_dissect(g->frames[i].data, g->frames[i].len, golden_medium(g), d);
 }
 
+/* The first span in `d` whose layer is `a` or `b`; fails the test if there is none. */
+static const struct tapir_layer_span *find_either(const struct tapir_dissection *d,
+                                                  enum tapir_layer a, enum tapir_layer b)
+{
+    size_t k = 0;
+    while (k < d->count && d->layers[k].layer != a && d->layers[k].layer != b)
+        k++;
+    if (k == d->count)
+        print_error("the frame has no %s layer\n", tapir_layer_name(a));
+    assert_true(k < d->count);
+    return &d->layers[k];
+}
+
 const struct tapir_layer_span *dissection_find(const struct tapir_dissection *d,
                                                enum tapir_layer layer)
 {
-    for (size_t k = 0; k < d->count; k++)
-        if (d->layers[k].layer == layer)
-            return &d->layers[k];
-    fail_msg("the frame has no %s layer", tapir_layer_name(layer));
-    return NULL;
+    return find_either(d, layer, layer);
 }
 
 /* The frame's IPv4 or IPv6 layer. */
 static const struct tapir_layer_span *find_ip(const struct tapir_dissection *d)
 {
-    for (size_t k = 0; k < d->count; k++)
-        if (d->layers[k].layer == TAPIR_LAYER_IPV4 || d->layers[k].layer == TAPIR_LAYER_IPV6)
-            return &d->layers[k];
-    fail_msg("the frame has no IP layer");
-    return NULL;
+    return find_either(d, TAPIR_LAYER_IPV4, TAPIR_LAYER_IPV6);
 }
 
 const uint8_t *golden_at(const struct golden *g, size_t i, enum tapir_layer layer, size_t *len)
@@ -47,6 +52,9 @@ const uint8_t *golden_at(const struct golden *g, size_t i, enum tapir_layer laye
     struct tapir_dissection d;
     golden_dissect(g, i, &d);
     const struct tapir_layer_span *s = dissection_find(&d, layer);
+    /* The layers below it parsed, so the frame says where it starts. */
+    for (const struct tapir_layer_span *below = d.layers; below < s; below++)
+        assert_int_equal(below->error, 0);
     assert_true(s->offset <= g->frames[i].len);
     *len = g->frames[i].len - s->offset;
     return g->frames[i].data + s->offset;

@@ -148,76 +148,74 @@ static void test_errors_golden(void **state)
     golden_each("icmpv6_param_problem.pcap", 1, check_message, param);
     golden_each("icmpv6_unreach.pcap", 3, check_message, unreach);
 
-    struct wire_slice m;
-    struct tapir_icmpv6_repr r;
-
-    load_one("icmpv6_too_big.pcap", 0, &m, &r);
-    assert_int_equal(r.type, TAPIR_ICMPV6_PACKET_TOO_BIG);
-    assert_int_equal(r.code, 0);
-    assert_int_equal(r.rest, 1280);
-    assert_true(tapir_icmpv6_is_error(r.type));
-    /* As much of the invoking packet as fits in 1280 bytes (RFC 4443 §2.4(c)). */
-    assert_int_equal(r.data_len, 1280 - 40 - 8);
-    assert_int_equal(r.data[0] >> 4, 6);
-    assert_prints(tapir_icmpv6_print_verbose, &r,
-                  "ICMPv6\n"
-                  "  type: packet too big (2)\n"
-                  "  code: 0\n"
-                  "  checksum: 0xbf03\n"
-                  "  MTU: 1280\n"
-                  "  data length: 1232\n"
-                  "  invoking packet: fdaa::100 > fdbb::2, next header 58\n");
-    wire_slice_free(&m);
-
-    load_one("icmpv6_time_exceeded.pcap", 0, &m, &r);
-    assert_int_equal(r.type, TAPIR_ICMPV6_TIME_EXCEEDED);
-    assert_int_equal(r.code, TAPIR_ICMPV6_HOP_LIMIT_EXCEEDED);
-    assert_int_equal(r.rest, 0);
-    assert_int_equal(r.data_len, 104); /* the whole echo request */
-    assert_prints(tapir_icmpv6_print_verbose, &r,
-                  "ICMPv6\n"
-                  "  type: time exceeded (3)\n"
-                  "  code: hop limit exceeded in transit (0)\n"
-                  "  checksum: 0xee65\n"
-                  "  unused: 0x00000000\n"
-                  "  data length: 104\n"
-                  "  invoking packet: fdaa::100 > fdbb::2, next header 58\n");
-    wire_slice_free(&m);
-
-    load_one("icmpv6_param_problem.pcap", 0, &m, &r);
-    assert_int_equal(r.type, TAPIR_ICMPV6_PARAM_PROBLEM);
-    assert_int_equal(r.code, TAPIR_ICMPV6_PARAM_UNKNOWN_NEXT_HEADER);
-    assert_int_equal(r.rest, 6); /* the offset of the IPv6 next header field */
-    assert_int_equal(r.data[6], 253);
-    assert_prints(tapir_icmpv6_print_verbose, &r,
-                  "ICMPv6\n"
-                  "  type: parameter problem (4)\n"
-                  "  code: unrecognized next header type encountered (1)\n"
-                  "  checksum: 0x0ca1\n"
-                  "  pointer: 6\n"
-                  "  data length: 71\n"
-                  "  invoking packet: fdaa::100 > fdaa::1, next header 253\n");
-    wire_slice_free(&m);
-
-    static const uint8_t codes[] = {TAPIR_ICMPV6_UNREACH_PORT, TAPIR_ICMPV6_UNREACH_NO_ROUTE,
-                                    TAPIR_ICMPV6_UNREACH_ADDR};
-    for (size_t i = 0; i < 3; i++) {
-        load_one("icmpv6_unreach.pcap", i, &m, &r);
-        assert_int_equal(r.type, TAPIR_ICMPV6_DST_UNREACH);
-        assert_int_equal(r.code, codes[i]);
-        assert_int_equal(r.rest, 0);
-        if (i == 0) {
-            assert_int_equal(r.data_len, 40 + 8 + 5); /* IPv6, UDP, "tapir" */
-            assert_prints(tapir_icmpv6_print_verbose, &r,
-                          "ICMPv6\n"
-                          "  type: destination unreachable (1)\n"
-                          "  code: port unreachable (4)\n"
-                          "  checksum: 0xda96\n"
-                          "  unused: 0x00000000\n"
-                          "  data length: 53\n"
-                          "  invoking packet: fdaa::100 > fdaa::1, next header 17, "
-                          "udp port 4444\n");
-        }
+    /* Each message's fields: rest is the MTU, the pointer or unused; the invoking packet is
+     * IPv6, its next header at offset 6. */
+    static const struct {
+        const char *file;
+        size_t frame;
+        uint8_t type, code;
+        uint32_t rest;
+        size_t data_len;
+        uint8_t quoted_next_header;
+        const char *verbose; /* or NULL */
+    } errors[] = {
+        /* As much of the invoking packet as fits in 1280 bytes (RFC 4443 §2.4(c)). */
+        {"icmpv6_too_big.pcap", 0, TAPIR_ICMPV6_PACKET_TOO_BIG, 0, 1280, 1280 - 40 - 8, 58,
+         "ICMPv6\n"
+         "  type: packet too big (2)\n"
+         "  code: 0\n"
+         "  checksum: 0xbf03\n"
+         "  MTU: 1280\n"
+         "  data length: 1232\n"
+         "  invoking packet: fdaa::100 > fdbb::2, next header 58\n"},
+        /* The whole echo request. */
+        {"icmpv6_time_exceeded.pcap", 0, TAPIR_ICMPV6_TIME_EXCEEDED,
+         TAPIR_ICMPV6_HOP_LIMIT_EXCEEDED, 0, 104, 58,
+         "ICMPv6\n"
+         "  type: time exceeded (3)\n"
+         "  code: hop limit exceeded in transit (0)\n"
+         "  checksum: 0xee65\n"
+         "  unused: 0x00000000\n"
+         "  data length: 104\n"
+         "  invoking packet: fdaa::100 > fdbb::2, next header 58\n"},
+        /* The pointer is the offset of the IPv6 next header field. */
+        {"icmpv6_param_problem.pcap", 0, TAPIR_ICMPV6_PARAM_PROBLEM,
+         TAPIR_ICMPV6_PARAM_UNKNOWN_NEXT_HEADER, 6, 71, 253,
+         "ICMPv6\n"
+         "  type: parameter problem (4)\n"
+         "  code: unrecognized next header type encountered (1)\n"
+         "  checksum: 0x0ca1\n"
+         "  pointer: 6\n"
+         "  data length: 71\n"
+         "  invoking packet: fdaa::100 > fdaa::1, next header 253\n"},
+        /* IPv6, UDP, "tapir". */
+        {"icmpv6_unreach.pcap", 0, TAPIR_ICMPV6_DST_UNREACH, TAPIR_ICMPV6_UNREACH_PORT, 0,
+         40 + 8 + 5, 17,
+         "ICMPv6\n"
+         "  type: destination unreachable (1)\n"
+         "  code: port unreachable (4)\n"
+         "  checksum: 0xda96\n"
+         "  unused: 0x00000000\n"
+         "  data length: 53\n"
+         "  invoking packet: fdaa::100 > fdaa::1, next header 17, udp port 4444\n"},
+        {"icmpv6_unreach.pcap", 1, TAPIR_ICMPV6_DST_UNREACH, TAPIR_ICMPV6_UNREACH_NO_ROUTE, 0, 104,
+         58, NULL},
+        {"icmpv6_unreach.pcap", 2, TAPIR_ICMPV6_DST_UNREACH, TAPIR_ICMPV6_UNREACH_ADDR, 0, 104, 58,
+         NULL},
+    };
+    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++) {
+        struct wire_slice m;
+        struct tapir_icmpv6_repr r;
+        load_one(errors[i].file, errors[i].frame, &m, &r);
+        assert_int_equal(r.type, errors[i].type);
+        assert_int_equal(r.code, errors[i].code);
+        assert_int_equal(r.rest, errors[i].rest);
+        assert_true(tapir_icmpv6_is_error(r.type));
+        assert_int_equal(r.data_len, errors[i].data_len);
+        assert_int_equal(r.data[0] >> 4, 6);
+        assert_int_equal(r.data[6], errors[i].quoted_next_header);
+        if (errors[i].verbose)
+            assert_prints(tapir_icmpv6_print_verbose, &r, errors[i].verbose);
         wire_slice_free(&m);
     }
 }

@@ -196,30 +196,31 @@ static void test_udp_corruptions(void **state)
 static void test_udp_verbose(void **state)
 {
     (void)state;
-    struct wire_slice s;
-    struct tapir_udp_repr r;
-
-    golden_slice_file("udp_ipv4.pcap", 0, TAPIR_LAYER_UDP, &s);
-    assert_int_equal(tapir_udp_parse(s.bytes, s.len, &s.ph, &r), 0);
-    assert_prints(tapir_udp_print_verbose, &r,
-                  "UDP\n"
-                  "  source port: 40001\n"
-                  "  destination port: 40000\n"
-                  "  length: 40\n"
-                  "  checksum: 0x61f2\n"
-                  "  payload length: 32\n");
-    wire_slice_free(&s);
-
-    golden_slice_file("udp_ipv4.pcap", 2, TAPIR_LAYER_UDP, &s);
-    assert_int_equal(tapir_udp_parse(s.bytes, s.len, &s.ph, &r), 0);
-    assert_prints(tapir_udp_print_verbose, &r,
-                  "UDP\n"
-                  "  source port: 40002\n"
-                  "  destination port: 40001\n"
-                  "  length: 13\n"
-                  "  checksum: 0x0000 (none)\n"
-                  "  payload length: 5\n");
-    wire_slice_free(&s);
+    static const struct {
+        size_t frame;
+        const char *text;
+    } cases[] = {
+        {0, "UDP\n"
+            "  source port: 40001\n"
+            "  destination port: 40000\n"
+            "  length: 40\n"
+            "  checksum: 0x61f2\n"
+            "  payload length: 32\n"},
+        {2, "UDP\n"
+            "  source port: 40002\n"
+            "  destination port: 40001\n"
+            "  length: 13\n"
+            "  checksum: 0x0000 (none)\n"
+            "  payload length: 5\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct wire_slice s;
+        struct tapir_udp_repr r;
+        golden_slice_file("udp_ipv4.pcap", cases[i].frame, TAPIR_LAYER_UDP, &s);
+        assert_int_equal(tapir_udp_parse(s.bytes, s.len, &s.ph, &r), 0);
+        assert_prints(tapir_udp_print_verbose, &r, cases[i].text);
+        wire_slice_free(&s);
+    }
 }
 
 static void ph_v4(struct tapir_pseudo_header *ph)
