@@ -8,8 +8,6 @@
 #include <string.h>
 
 #include "wire_slices.h"
-#include "tapir/wire/ipv4.h"
-#include "tapir/wire/ipv6.h"
 
 enum tapir_medium golden_medium(const struct golden *g)
 {
@@ -60,23 +58,36 @@ const uint8_t *golden_at(const struct golden *g, size_t i, enum tapir_layer laye
     return g->frames[i].data + s->offset;
 }
 
+const uint8_t *golden_ipv4(const struct golden *g, size_t i, size_t *len, struct tapir_ipv4_repr *r)
+{
+    const uint8_t *ip = golden_at(g, i, TAPIR_LAYER_IPV4, len);
+    assert_int_equal(tapir_ipv4_parse(ip, *len, r), 0);
+    return ip;
+}
+
+const uint8_t *golden_ipv6(const struct golden *g, size_t i, size_t *len, struct tapir_ipv6_repr *r)
+{
+    const uint8_t *ip = golden_at(g, i, TAPIR_LAYER_IPV6, len);
+    assert_int_equal(tapir_ipv6_parse(ip, *len, r), 0);
+    return ip;
+}
+
 void golden_pseudo_header(const struct golden *g, size_t i, struct tapir_pseudo_header *ph)
 {
     struct tapir_dissection d;
     golden_dissect(g, i, &d);
-    const struct tapir_layer_span *s = find_ip(&d);
-    const uint8_t *ip = g->frames[i].data + s->offset;
+    size_t len;
     memset(ph, 0, sizeof *ph);
-    if (s->layer == TAPIR_LAYER_IPV4) {
+    if (find_ip(&d)->layer == TAPIR_LAYER_IPV4) {
         struct tapir_ipv4_repr r;
-        assert_int_equal(tapir_ipv4_parse(ip, s->len, &r), 0);
+        golden_ipv4(g, i, &len, &r);
         ph->src.version = ph->dst.version = TAPIR_IP_V4;
         ph->src.v4 = r.src;
         ph->dst.v4 = r.dst;
         ph->protocol = r.protocol;
     } else {
         struct tapir_ipv6_repr r;
-        assert_int_equal(tapir_ipv6_parse(ip, s->len, &r), 0);
+        golden_ipv6(g, i, &len, &r);
         ph->src.version = ph->dst.version = TAPIR_IP_V6;
         ph->src.v6 = r.src;
         ph->dst.v6 = r.dst;

@@ -12,6 +12,8 @@
 #include "tapir/text.h"
 #include "tapir/wire/checksum.h"
 #include "tapir/wire/dissect.h"
+#include "tapir/wire/ipv4.h"
+#include "tapir/wire/ipv6.h"
 
 /* What the frames of `g` start with: Ethernet for DLT_EN10MB, else raw IP. */
 enum tapir_medium golden_medium(const struct golden *g);
@@ -29,6 +31,12 @@ const struct tapir_layer_span *dissection_find(const struct tapir_dissection *d,
  * golden_free(g), and as ASan-guarded as the frame's own end. The layer need not parse
  * (the IPv4 tests also cut the packet the strict parser refuses). */
 const uint8_t *golden_at(const struct golden *g, size_t i, enum tapir_layer layer, size_t *len);
+
+/* golden_at() of frame `i`'s IPv4 or IPv6 layer, which must parse into *r. */
+const uint8_t *golden_ipv4(const struct golden *g, size_t i, size_t *len,
+                           struct tapir_ipv4_repr *r);
+const uint8_t *golden_ipv6(const struct golden *g, size_t i, size_t *len,
+                           struct tapir_ipv6_repr *r);
 
 /* The pseudo-header frame `i` of `g` gives its upper layer: the addresses of its IPv4 or
  * IPv6 header and the upper-layer protocol (IPv6: after the extension headers). Fails the

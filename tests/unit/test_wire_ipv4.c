@@ -65,15 +65,6 @@ static void assert_same_repr(const struct tapir_ipv4_repr *a, const uint8_t *abu
     assert_int_equal(a->payload_len, b->payload_len);
 }
 
-/* Packet `i` of `g` (its bytes to the end of the frame), which must parse into *r. */
-static const uint8_t *parse_golden(const struct golden *g, size_t i, size_t *len,
-                                   struct tapir_ipv4_repr *r)
-{
-    const uint8_t *ip = golden_at(g, i, TAPIR_LAYER_IPV4, len);
-    assert_int_equal(tapir_ipv4_parse(ip, *len, r), 0);
-    return ip;
-}
-
 /* parse -> emit into a 0xa5-filled buffer -> the same bytes -> parse -> the same repr;
  * a buffer one byte short is refused. */
 static void roundtrip(const uint8_t *ip, size_t len)
@@ -127,7 +118,7 @@ static void check_line(const struct golden *g, size_t i, const void *arg)
     const char *const *lines = arg;
     size_t len;
     struct tapir_ipv4_repr r;
-    parse_golden(g, i, &len, &r);
+    golden_ipv4(g, i, &len, &r);
     assert_prints(tapir_ipv4_print, &r, lines[i]);
 }
 
@@ -139,7 +130,7 @@ static void test_echo(void **state)
     golden_load("icmpv4_echo.pcap", &g);
     size_t len;
     struct tapir_ipv4_repr r;
-    const uint8_t *ip = parse_golden(&g, 0, &len, &r);
+    const uint8_t *ip = golden_ipv4(&g, 0, &len, &r);
     static const struct tapir_ipv4_addr b = {{192, 168, 69, 100}}, a = {{192, 168, 69, 1}};
     assert_true(tapir_ipv4_addr_equal(&r.src, &b));
     assert_true(tapir_ipv4_addr_equal(&r.dst, &a));
@@ -157,7 +148,7 @@ static void test_echo(void **state)
     assert_int_equal(tapir_ipv4_header_len(&r), 20);
     assert_false(tapir_ipv4_is_fragment(&r));
 
-    parse_golden(&g, 2, &len, &r);
+    golden_ipv4(&g, 2, &len, &r);
     assert_int_equal(r.tos, 0xb9); /* ping -Q 0xb9: DSCP 46 (EF), ECT(1) */
     golden_free(&g);
 
@@ -190,7 +181,7 @@ static void test_fragments(void **state)
     for (size_t i = 0; i < g.count; i++) {
         size_t len;
         struct tapir_ipv4_repr r;
-        parse_golden(&g, i, &len, &r);
+        golden_ipv4(&g, i, &len, &r);
         assert_int_equal(r.ident, want[i].ident);
         assert_int_equal(r.frag_offset, want[i].offset);
         assert_int_equal(r.more_frags, want[i].mf);
@@ -224,7 +215,7 @@ static void test_options(void **state)
     golden_load("ipv4_options.pcap", &g);
     size_t len;
     struct tapir_ipv4_repr r;
-    const uint8_t *ip = parse_golden(&g, 0, &len, &r);
+    const uint8_t *ip = golden_ipv4(&g, 0, &len, &r);
     assert_int_equal(tapir_ipv4_header_len(&r), 60);
     assert_ptr_equal(r.options, ip + 20);
     assert_int_equal(r.options_len, 40);
@@ -297,7 +288,7 @@ static void test_icmp_error_carriers(void **state)
                   "IP (tos 0x0, ttl 64, id 9320, offset 0, flags [DF], proto ICMP (1), "
                   "length 64, options (timestamp [bad length 1])) "
                   "192.168.69.100 > 192.168.69.1");
-    parse_golden(&g, 1, &len, &r);
+    golden_ipv4(&g, 1, &len, &r);
     assert_prints(tapir_ipv4_print, &r,
                   "IP (tos 0xc0, ttl 64, id 57279, offset 0, flags [none], proto ICMP (1), "
                   "length 92) 192.168.69.1 > 192.168.69.100");
@@ -311,7 +302,7 @@ static void test_verbose(void **state)
     golden_load("ipv4_options.pcap", &g);
     size_t len;
     struct tapir_ipv4_repr r;
-    const uint8_t *ip = parse_golden(&g, 1, &len, &r);
+    const uint8_t *ip = golden_ipv4(&g, 1, &len, &r);
     char buf[2048];
     assert_prints(tapir_ipv4_print_verbose, &r,
                   "IPv4\n"
@@ -333,7 +324,7 @@ static void test_verbose(void **state)
     golden_free(&g);
 
     golden_load("ipv4_frag.pcap", &g);
-    ip = parse_golden(&g, 1, &len, &r);
+    ip = golden_ipv4(&g, 1, &len, &r);
     assert_prints(tapir_ipv4_print_verbose, &r,
                   "IPv4\n"
                   "  version: 4\n"
@@ -354,7 +345,7 @@ static void test_verbose(void **state)
     golden_free(&g);
 
     golden_load("icmpv4_echo.pcap", &g);
-    parse_golden(&g, 2, &len, &r);
+    golden_ipv4(&g, 2, &len, &r);
     print_to(buf, sizeof buf, tapir_ipv4_print_verbose, &r);
     assert_non_null(strstr(buf, "  tos: 0xb9 (DSCP 46, ECN ECT(1))\n"));
     assert_non_null(strstr(buf, "  flags: 0x2 (DF)\n"));

@@ -53,15 +53,6 @@ static void assert_same_repr(const struct tapir_ipv6_repr *a, const struct tapir
     assert_memory_equal(a->payload, b->payload, a->payload_len);
 }
 
-/* Packet `i` of `g` (its bytes to the end of the frame), which must parse into *r. */
-static const uint8_t *parse_golden(const struct golden *g, size_t i, size_t *len,
-                                   struct tapir_ipv6_repr *r)
-{
-    const uint8_t *pkt = golden_at(g, i, TAPIR_LAYER_IPV6, len);
-    assert_int_equal(tapir_ipv6_parse(pkt, *len, r), 0);
-    return pkt;
-}
-
 /* parse -> emit into a 0xa5-filled buffer -> same bytes, nothing written past them ->
  * parse again -> same repr; a buffer one byte short is refused. */
 static void roundtrip(const uint8_t *pkt, size_t len)
@@ -102,7 +93,7 @@ static void check_packet(const struct golden *g, size_t i, const void *arg)
     const struct expect *ex = arg;
     size_t len;
     struct tapir_ipv6_repr r;
-    const uint8_t *pkt = parse_golden(g, i, &len, &r);
+    const uint8_t *pkt = golden_ipv6(g, i, &len, &r);
     assert_ipv6_addr(&r.src, ex[i].src);
     assert_ipv6_addr(&r.dst, ex[i].dst);
     assert_int_equal(r.next_header, pkt[6]);
@@ -149,7 +140,7 @@ static void test_ping(void **state)
     golden_load("ipv6_ping.pcap", &g);
     size_t len;
     struct tapir_ipv6_repr r;
-    const uint8_t *pkt = parse_golden(&g, 0, &len, &r);
+    const uint8_t *pkt = golden_ipv6(&g, 0, &len, &r);
     assert_int_equal(r.traffic_class, 0);
     assert_int_equal(r.flow_label, 0x60eaa);
     assert_int_equal(pkt[40], 128); /* the payload is the ICMPv6 echo request */
@@ -225,11 +216,11 @@ static void test_frag(void **state)
     char buf[1024];
 
     /* The first fragment's payload starts with the ICMPv6 header ... */
-    pkt = parse_golden(&g, 0, &len, &r);
+    pkt = golden_ipv6(&g, 0, &len, &r);
     assert_int_equal(r.payload[0], 128);
 
     /* ... a later one's is opaque data: the walk stops after the Fragment header. */
-    pkt = parse_golden(&g, 1, &len, &r);
+    pkt = golden_ipv6(&g, 1, &len, &r);
     assert_prints(tapir_ipv6_print_verbose, &r,
                   "IPv6\n"
                   "  version: 6\n"
@@ -293,7 +284,7 @@ static void test_hbh(void **state)
     golden_load("ipv6_hbh.pcap", &g);
     size_t len;
     struct tapir_ipv6_repr r;
-    const uint8_t *pkt = parse_golden(&g, 0, &len, &r);
+    const uint8_t *pkt = golden_ipv6(&g, 0, &len, &r);
     assert_int_equal(r.payload[0], 143); /* MLDv2 report */
     assert_prints(tapir_ipv6_print_verbose, &r,
                   "IPv6\n"
@@ -394,7 +385,7 @@ static void test_ext(void **state)
     struct tapir_ipv6_repr r;
     char buf[2048];
 
-    parse_golden(&g, 5, &len, &r);
+    golden_ipv6(&g, 5, &len, &r);
     assert_int_equal(r.payload[0], 128);
     assert_prints(tapir_ipv6_print_verbose, &r,
                   "IPv6\n"
@@ -435,7 +426,7 @@ static void test_ext(void **state)
                   "  header length: 96\n"
                   "  upper-layer length: 19\n");
 
-    parse_golden(&g, 4, &len, &r);
+    golden_ipv6(&g, 4, &len, &r);
     print_to(buf, sizeof buf, tapir_ipv6_print_verbose, &r);
     assert_non_null(strstr(buf, "  extension header: Routing (43)\n"
                                 "    offset: 0\n"
@@ -449,7 +440,7 @@ static void test_ext(void **state)
                                 "    segment[0]: fdaa::2\n"
                                 "    segment[1]: fdaa::1\n"));
 
-    parse_golden(&g, 7, &len, &r);
+    golden_ipv6(&g, 7, &len, &r);
     print_to(buf, sizeof buf, tapir_ipv6_print_verbose, &r);
     assert_non_null(strstr(buf, "    routing type: 253 (experimental, RFC 4727)\n"
                                 "    segments left: 1\n"
@@ -685,7 +676,7 @@ static void test_frag_builder(void **state)
     for (size_t i = 0; i < g.count; i++) {
         size_t len;
         struct tapir_ipv6_repr r;
-        const uint8_t *pkt = parse_golden(&g, i, &len, &r);
+        const uint8_t *pkt = golden_ipv6(&g, i, &len, &r);
         /* Rebuild the golden packet from the parsed fields and the builder's header. */
         struct tapir_ipv6_frag_header fh = {.next_header = r.upper_protocol,
                                             .offset = r.frag_offset,
