@@ -170,13 +170,12 @@ static void check_segment(const struct golden *g, size_t i, const void *arg)
     /* Whether the option layout tapir builds from the fields is the one on the wire: true
      * for everything Linux sent, not for scapy's SYN with option kind 99. */
     bool built_same = !(strcmp(c->file, "tcp_unknown_opt.pcap") == 0 && i == 0);
-    struct wire_slice slice;
-    golden_slice(g, i, TAPIR_LAYER_TCP, &slice);
-    const struct wire_slice *s = &slice;
-    size_t len = s->len;
-    uint8_t *seg = exact_copy(s->bytes, len);
+    struct wire_slice s;
+    golden_slice(g, i, TAPIR_LAYER_TCP, &s);
+    size_t len = s.len;
+    uint8_t *seg = exact_copy(s.bytes, len);
     struct tapir_tcp_repr r, r2;
-    assert_int_equal(tapir_tcp_parse(seg, len, &s->ph, &r), 0);
+    assert_int_equal(tapir_tcp_parse(seg, len, &s.ph, &r), 0);
     assert_int_equal(tapir_tcp_parse(seg, len, NULL, &r2), 0);
     assert_tcp_fields_equal(&r, &r2);
     size_t hlen = (size_t)(seg[12] >> 4) * 4;
@@ -193,13 +192,13 @@ static void check_segment(const struct golden *g, size_t i, const void *arg)
     /* Raw options: the same bytes, checksum recomputed from the pseudo-header. */
     uint8_t *out = malloc(len + 4);
     memset(out, 0xa5, len + 4);
-    assert_int_equal(tapir_tcp_emit(&r, &s->ph, out, len + 4), (int)len);
+    assert_int_equal(tapir_tcp_emit(&r, &s.ph, out, len + 4), (int)len);
     assert_memory_equal(out, seg, len);
     assert_int_equal(out[len], 0xa5);
-    assert_int_equal(tapir_tcp_parse(out, len, &s->ph, &r2), 0);
+    assert_int_equal(tapir_tcp_parse(out, len, &s.ph, &r2), 0);
     assert_tcp_fields_equal(&r, &r2);
     for (size_t cap = 0; cap < len; cap++)
-        assert_int_equal(tapir_tcp_emit(&r, &s->ph, out, cap), TAPIR_ENOBUFS);
+        assert_int_equal(tapir_tcp_emit(&r, &s.ph, out, cap), TAPIR_ENOBUFS);
     /* Without a pseudo-header the checksum field is left 0. */
     assert_int_equal(tapir_tcp_emit(&r, NULL, out, len), (int)len);
     assert_int_equal(load_be16(out + 16), 0);
@@ -212,19 +211,19 @@ static void check_segment(const struct golden *g, size_t i, const void *arg)
     size_t blen = tapir_tcp_header_len(&b) + r.payload_len;
     uint8_t *bout = malloc(blen + 4);
     memset(bout, 0xa5, blen + 4);
-    assert_int_equal(tapir_tcp_emit(&b, &s->ph, bout, blen + 4), (int)blen);
+    assert_int_equal(tapir_tcp_emit(&b, &s.ph, bout, blen + 4), (int)blen);
     assert_int_equal(bout[blen], 0xa5);
     if (built_same) {
         assert_int_equal(blen, len);
         assert_memory_equal(bout, seg, len);
     }
-    assert_int_equal(tapir_tcp_parse(bout, blen, &s->ph, &r2), 0);
+    assert_int_equal(tapir_tcp_parse(bout, blen, &s.ph, &r2), 0);
     assert_tcp_fields_equal(&r, &r2);
     free(bout);
 
     /* Emitting in place over the parsed segment works. */
-    assert_int_equal(tapir_tcp_emit(&r, &s->ph, seg, len), (int)len);
-    assert_memory_equal(seg, s->bytes, len);
+    assert_int_equal(tapir_tcp_emit(&r, &s.ph, seg, len), (int)len);
+    assert_memory_equal(seg, s.bytes, len);
 
     /* Every truncation: within the fixed header, within the options, within the data
      * (which only the checksum can tell). */
@@ -232,11 +231,11 @@ static void check_segment(const struct golden *g, size_t i, const void *arg)
         uint8_t *p = exact_copy(seg, cut);
         if (cut < hlen) {
             assert_int_equal(tapir_tcp_parse(p, cut, NULL, &r2), TAPIR_ETRUNCATED);
-            assert_int_equal(tapir_tcp_parse(p, cut, &s->ph, &r2), TAPIR_ETRUNCATED);
+            assert_int_equal(tapir_tcp_parse(p, cut, &s.ph, &r2), TAPIR_ETRUNCATED);
         } else {
             assert_int_equal(tapir_tcp_parse(p, cut, NULL, &r2), 0);
             assert_int_equal(r2.payload_len, cut - hlen);
-            assert_int_equal(tapir_tcp_parse(p, cut, &s->ph, &r2), TAPIR_EBADCHECKSUM);
+            assert_int_equal(tapir_tcp_parse(p, cut, &s.ph, &r2), TAPIR_EBADCHECKSUM);
         }
         free(p);
     }
@@ -247,7 +246,7 @@ static void check_segment(const struct golden *g, size_t i, const void *arg)
         assert_prints(tapir_tcp_print, &b, line);
     free(out);
     free(seg);
-    wire_slice_free(&slice);
+    wire_slice_free(&s);
 }
 
 static void test_tcp_golden(void **state)
