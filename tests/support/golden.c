@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "golden.h"
-#include "tapir/wire/dissect.h"
+#include "wire_slices.h"
 
 void golden_load(const char *name, struct golden *g)
 {
@@ -49,10 +49,9 @@ void golden_free(struct golden *g)
 
 int golden_layer(const struct golden *g, size_t from, int layer, uint8_t **out, size_t *out_len)
 {
-    enum tapir_medium medium = g->linktype == 1 ? TAPIR_MEDIUM_ETHERNET : TAPIR_MEDIUM_IP;
     for (size_t i = from; i < g->count; i++) {
         struct tapir_dissection d;
-        tapir_dissect(g->frames[i].data, g->frames[i].len, medium, &d);
+        golden_dissect(g, i, &d);
         for (size_t k = 0; k < d.count; k++) {
             if (d.layers[k].layer != layer || d.layers[k].error != 0)
                 continue;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "golden.h"
+#include "wire_slices.h"
 #include "tapir/error.h"
 #include "tapir/wire/arp.h"
 #include "tapir/wire/ethernet.h"
@@ -95,7 +96,9 @@ static void test_arp_corruptions(void **state)
     (void)state;
     struct golden g;
     golden_load("arp.pcap", &g);
-    const uint8_t *arp = g.frames[1].data + TAPIR_ETH_HEADER_LEN;
+    size_t len;
+    const uint8_t *arp = golden_at(&g, 1, TAPIR_LAYER_ARP, &len);
+    assert_int_equal(len, TAPIR_ARP_LEN);
     uint8_t p[TAPIR_ARP_LEN];
     struct tapir_arp_repr r;
     static const struct {
@@ -123,22 +126,21 @@ static void test_arp_verbose(void **state)
     (void)state;
     struct golden g;
     golden_load("arp.pcap", &g);
+    size_t len;
+    const uint8_t *arp = golden_at(&g, 1, TAPIR_LAYER_ARP, &len);
     struct tapir_arp_repr r;
-    assert_int_equal(tapir_arp_parse(g.frames[1].data + 14, g.frames[1].len - 14, &r), 0);
-    char buf[1024];
-    struct tapir_text t;
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_arp_print_verbose(&t, &r);
-    assert_text_eq(buf, "ARP\n"
-                        "  hardware type: Ethernet (1)\n"
-                        "  protocol type: IPv4 (0x0800)\n"
-                        "  hardware size: 6\n"
-                        "  protocol size: 4\n"
-                        "  operation: reply (2)\n"
-                        "  sender MAC: 02:00:00:00:00:01\n"
-                        "  sender IP: 192.168.69.1\n"
-                        "  target MAC: 02:00:00:00:00:02\n"
-                        "  target IP: 192.168.69.100\n");
+    assert_int_equal(tapir_arp_parse(arp, len, &r), 0);
+    assert_prints(tapir_arp_print_verbose, &r,
+                  "ARP\n"
+                  "  hardware type: Ethernet (1)\n"
+                  "  protocol type: IPv4 (0x0800)\n"
+                  "  hardware size: 6\n"
+                  "  protocol size: 4\n"
+                  "  operation: reply (2)\n"
+                  "  sender MAC: 02:00:00:00:00:01\n"
+                  "  sender IP: 192.168.69.1\n"
+                  "  target MAC: 02:00:00:00:00:02\n"
+                  "  target IP: 192.168.69.100\n");
     golden_free(&g);
 }
 
@@ -162,21 +164,17 @@ static void test_vlan_golden(void **state)
     assert_ptr_equal(r.payload, f + 18);
     assert_int_equal(r.payload_len, len - 18);
 
-    char buf[1024];
-    struct tapir_text t;
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_eth_print(&t, &r);
-    assert_text_eq(buf, "02:00:00:00:00:02 > 02:00:00:00:00:01, vlan 5, p 3, "
-                        "ethertype IPv4 (0x0800), length 102");
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_eth_print_verbose(&t, &r);
-    assert_text_eq(buf, "Ethernet II\n"
-                        "  destination: 02:00:00:00:00:01\n"
-                        "  source: 02:00:00:00:00:02\n"
-                        "  802.1Q tag: tci 0x6005, priority 3, dei 0, vlan 5\n"
-                        "  ethertype: IPv4 (0x0800)\n"
-                        "  header length: 18\n"
-                        "  payload length: 84\n");
+    assert_prints(tapir_eth_print, &r,
+                  "02:00:00:00:00:02 > 02:00:00:00:00:01, vlan 5, p 3, "
+                  "ethertype IPv4 (0x0800), length 102");
+    assert_prints(tapir_eth_print_verbose, &r,
+                  "Ethernet II\n"
+                  "  destination: 02:00:00:00:00:01\n"
+                  "  source: 02:00:00:00:00:02\n"
+                  "  802.1Q tag: tci 0x6005, priority 3, dei 0, vlan 5\n"
+                  "  ethertype: IPv4 (0x0800)\n"
+                  "  header length: 18\n"
+                  "  payload length: 84\n");
 
     /* A tag cut short is truncated; 802.3 length fields and stacked tags unsupported. */
     for (size_t cut = 0; cut < 18; cut++) {

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "golden.h"
+#include "wire_slices.h"
 #include "tapir/wire/dissect.h"
 
 static char *read_file(const char *path)
@@ -41,11 +42,10 @@ static char *print_all(const struct golden *g, unsigned flags)
     char *out = malloc(cap);
     assert_non_null(out);
     size_t len = 0;
-    enum tapir_medium medium = g->linktype == 1 ? TAPIR_MEDIUM_ETHERNET : TAPIR_MEDIUM_IP;
     for (size_t i = 0; i < g->count; i++) {
         struct tapir_text t;
         tapir_text_init(&t, out + len, cap - len - 1);
-        tapir_frame_print(&t, g->frames[i].data, g->frames[i].len, medium, flags);
+        tapir_frame_print(&t, g->frames[i].data, g->frames[i].len, golden_medium(g), flags);
         assert_true(tapir_text_complete(&t));
         len += t.len;
         out[len++] = '\n';
@@ -56,10 +56,9 @@ static char *print_all(const struct golden *g, unsigned flags)
 
 static void check_dissection(const struct golden *g, const char *name)
 {
-    enum tapir_medium medium = g->linktype == 1 ? TAPIR_MEDIUM_ETHERNET : TAPIR_MEDIUM_IP;
     for (size_t i = 0; i < g->count; i++) {
         struct tapir_dissection d;
-        tapir_dissect(g->frames[i].data, g->frames[i].len, medium, &d);
+        golden_dissect(g, i, &d);
         assert_true(d.count >= 1);
         size_t prev = 0;
         for (size_t k = 0; k < d.count; k++) {

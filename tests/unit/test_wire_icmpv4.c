@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "golden.h"
+#include "wire_slices.h"
 #include "tapir/error.h"
 #include "tapir/wire/checksum.h"
-#include "tapir/wire/ethernet.h"
 #include "tapir/wire/icmpv4.h"
 #include "tapir/wire/ipv4.h"
 #include "wire/bytes.h"
@@ -27,12 +27,11 @@ static uint8_t *icmp_bytes(const char *file, size_t i, size_t *len)
 {
     struct golden g;
     golden_load(file, &g);
-    assert_true(i < g.count);
-    struct tapir_eth_repr eth;
-    assert_int_equal(tapir_eth_parse(g.frames[i].data, g.frames[i].len, &eth), 0);
+    size_t ip_len;
+    const uint8_t *ip_bytes = golden_at(&g, i, TAPIR_LAYER_IPV4, &ip_len);
     struct tapir_ipv4_repr ip;
-    if (tapir_ipv4_parse(eth.payload, eth.payload_len, &ip) != 0)
-        assert_int_equal(tapir_ipv4_quoted_parse(eth.payload, eth.payload_len, &ip), 0);
+    if (tapir_ipv4_parse(ip_bytes, ip_len, &ip) != 0)
+        assert_int_equal(tapir_ipv4_quoted_parse(ip_bytes, ip_len, &ip), 0);
     assert_int_equal(ip.protocol, TAPIR_IP_PROTO_ICMP);
     assert_false(tapir_ipv4_is_fragment(&ip));
     *len = ip.payload_len;
@@ -129,21 +128,8 @@ static void check_truncations(const uint8_t *msg, size_t len)
     }
 }
 
-static void print_line(const struct tapir_icmpv4_repr *r, char *buf, size_t cap)
-{
-    struct tapir_text t;
-    tapir_text_init(&t, buf, cap);
-    tapir_icmpv4_print(&t, r);
-}
-
-static void print_verbose(const struct tapir_icmpv4_repr *r, char *buf, size_t cap)
-{
-    struct tapir_text t;
-    tapir_text_init(&t, buf, cap);
-    tapir_icmpv4_print_verbose(&t, r);
-}
-
-/* Every golden message: round trip, truncations, and tcpdump -n's text. */
+/* Every golden message: round trip, truncations, tcpdump -n's text and, where given, the
+ * verbose text. */
 static void test_golden(void **state)
 {
     (void)state;
@@ -151,23 +137,65 @@ static void test_golden(void **state)
         const char *file;
         size_t frame;
         const char *line;
+        const char *verbose; /* or NULL */
     } cases[] = {
-        {"icmpv4_echo.pcap", 0, "ICMP echo request, id 9444, seq 1, length 64"},
-        {"icmpv4_echo.pcap", 1, "ICMP echo reply, id 9444, seq 1, length 64"},
-        {"icmpv4_echo.pcap", 2, "ICMP echo request, id 9446, seq 1, length 64"},
-        {"icmpv4_echo.pcap", 3, "ICMP echo reply, id 9446, seq 1, length 64"},
-        {"ipv4_options.pcap", 0, "ICMP echo request, id 9472, seq 1, length 64"},
-        {"ipv4_options.pcap", 1, "ICMP echo reply, id 9472, seq 1, length 64"},
-        {"ipv4_options.pcap", 2, "ICMP echo request, id 9474, seq 1, length 64"},
-        {"ipv4_options.pcap", 3, "ICMP echo reply, id 9474, seq 1, length 64"},
-        {"icmpv4_unreach.pcap", 1, "ICMP 192.168.69.1 udp port 9 unreachable, length 42"},
-        {"icmpv4_frag_needed.pcap", 0, "ICMP echo request, id 9515, seq 1, length 1408"},
+        {"icmpv4_echo.pcap", 0, "ICMP echo request, id 9444, seq 1, length 64",
+         "ICMPv4\n"
+         "  type: echo request (8)\n"
+         "  code: 0\n"
+         "  checksum: 0x3dd5\n"
+         "  identifier: 9444 (0x24e4)\n"
+         "  sequence: 1\n"
+         "  data length: 56\n"},
+        {"icmpv4_echo.pcap", 1, "ICMP echo reply, id 9444, seq 1, length 64", NULL},
+        {"icmpv4_echo.pcap", 2, "ICMP echo request, id 9446, seq 1, length 64", NULL},
+        {"icmpv4_echo.pcap", 3, "ICMP echo reply, id 9446, seq 1, length 64", NULL},
+        {"ipv4_options.pcap", 0, "ICMP echo request, id 9472, seq 1, length 64", NULL},
+        {"ipv4_options.pcap", 1, "ICMP echo reply, id 9472, seq 1, length 64", NULL},
+        {"ipv4_options.pcap", 2, "ICMP echo request, id 9474, seq 1, length 64", NULL},
+        {"ipv4_options.pcap", 3, "ICMP echo reply, id 9474, seq 1, length 64", NULL},
+        {"icmpv4_unreach.pcap", 1, "ICMP 192.168.69.1 udp port 9 unreachable, length 42",
+         "ICMPv4\n"
+         "  type: destination unreachable (3)\n"
+         "  code: port unreachable (3)\n"
+         "  checksum: 0xcf08\n"
+         "  unused: 0x00000000\n"
+         "  invoking datagram: 192.168.69.100 > 192.168.69.1, proto UDP (17), "
+         "id 13057, length 34, 14 payload bytes quoted\n"
+         "  data length: 34\n"},
+        {"icmpv4_frag_needed.pcap", 0, "ICMP echo request, id 9515, seq 1, length 1408", NULL},
         {"icmpv4_frag_needed.pcap", 1,
-         "ICMP 192.168.70.2 unreachable - need to frag (mtu 1280), length 556"},
-        {"icmpv4_time_exceeded.pcap", 0, "ICMP echo request, id 9528, seq 1, length 64"},
-        {"icmpv4_time_exceeded.pcap", 1, "ICMP time exceeded in-transit, length 92"},
-        {"icmpv4_param_problem.pcap", 0, "ICMP echo request, id 31344, seq 1, length 40"},
-        {"icmpv4_param_problem.pcap", 1, "ICMP parameter problem - octet 20, length 72"},
+         "ICMP 192.168.70.2 unreachable - need to frag (mtu 1280), length 556",
+         "ICMPv4\n"
+         "  type: destination unreachable (3)\n"
+         "  code: fragmentation needed (4)\n"
+         "  checksum: 0x0ec9\n"
+         "  unused: 0x0000\n"
+         "  next-hop MTU: 1280\n"
+         "  invoking datagram: 192.168.69.1 > 192.168.70.2, proto ICMP (1), "
+         "id 0, length 1428, 528 payload bytes quoted\n"
+         "  data length: 548\n"},
+        {"icmpv4_time_exceeded.pcap", 0, "ICMP echo request, id 9528, seq 1, length 64", NULL},
+        {"icmpv4_time_exceeded.pcap", 1, "ICMP time exceeded in-transit, length 92",
+         "ICMPv4\n"
+         "  type: time exceeded (11)\n"
+         "  code: TTL exceeded in transit (0)\n"
+         "  checksum: 0xf4ff\n"
+         "  unused: 0x00000000\n"
+         "  invoking datagram: 192.168.69.1 > 192.168.70.2, proto ICMP (1), "
+         "id 47557, length 84, 64 payload bytes quoted\n"
+         "  data length: 84\n"},
+        {"icmpv4_param_problem.pcap", 0, "ICMP echo request, id 31344, seq 1, length 40", NULL},
+        {"icmpv4_param_problem.pcap", 1, "ICMP parameter problem - octet 20, length 72",
+         "ICMPv4\n"
+         "  type: parameter problem (12)\n"
+         "  code: pointer indicates the error (0)\n"
+         "  checksum: 0xdfff\n"
+         "  pointer: 20\n"
+         "  unused: 0x000000\n"
+         "  invoking datagram: 192.168.69.100 > 192.168.69.1, proto ICMP (1), "
+         "id 9320, length 64, 40 payload bytes quoted\n"
+         "  data length: 64\n"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t len;
@@ -176,9 +204,9 @@ static void test_golden(void **state)
         check_truncations(msg, len);
         struct tapir_icmpv4_repr r;
         assert_int_equal(tapir_icmpv4_parse(msg, len, &r), 0);
-        char buf[512];
-        print_line(&r, buf, sizeof buf);
-        assert_text_eq(buf, cases[i].line);
+        assert_prints(tapir_icmpv4_print, &r, cases[i].line);
+        if (cases[i].verbose)
+            assert_prints(tapir_icmpv4_print_verbose, &r, cases[i].verbose);
         free(msg);
     }
 }
@@ -244,87 +272,17 @@ static void test_fields(void **state)
 static void test_verbose(void **state)
 {
     (void)state;
-    size_t len;
-    struct tapir_icmpv4_repr r;
-    char buf[1024];
-
-    uint8_t *msg = icmp_bytes("icmpv4_echo.pcap", 0, &len);
-    assert_int_equal(tapir_icmpv4_parse(msg, len, &r), 0);
-    print_verbose(&r, buf, sizeof buf);
-    assert_text_eq(buf, "ICMPv4\n"
-                        "  type: echo request (8)\n"
-                        "  code: 0\n"
-                        "  checksum: 0x3dd5\n"
-                        "  identifier: 9444 (0x24e4)\n"
-                        "  sequence: 1\n"
-                        "  data length: 56\n");
-    free(msg);
-
-    msg = icmp_bytes("icmpv4_unreach.pcap", 1, &len);
-    assert_int_equal(tapir_icmpv4_parse(msg, len, &r), 0);
-    print_verbose(&r, buf, sizeof buf);
-    assert_text_eq(buf, "ICMPv4\n"
-                        "  type: destination unreachable (3)\n"
-                        "  code: port unreachable (3)\n"
-                        "  checksum: 0xcf08\n"
-                        "  unused: 0x00000000\n"
-                        "  invoking datagram: 192.168.69.100 > 192.168.69.1, proto UDP (17), "
-                        "id 13057, length 34, 14 payload bytes quoted\n"
-                        "  data length: 34\n");
-    free(msg);
-
-    msg = icmp_bytes("icmpv4_frag_needed.pcap", 1, &len);
-    assert_int_equal(tapir_icmpv4_parse(msg, len, &r), 0);
-    print_verbose(&r, buf, sizeof buf);
-    assert_text_eq(buf, "ICMPv4\n"
-                        "  type: destination unreachable (3)\n"
-                        "  code: fragmentation needed (4)\n"
-                        "  checksum: 0x0ec9\n"
-                        "  unused: 0x0000\n"
-                        "  next-hop MTU: 1280\n"
-                        "  invoking datagram: 192.168.69.1 > 192.168.70.2, proto ICMP (1), "
-                        "id 0, length 1428, 528 payload bytes quoted\n"
-                        "  data length: 548\n");
-    free(msg);
-
-    msg = icmp_bytes("icmpv4_time_exceeded.pcap", 1, &len);
-    assert_int_equal(tapir_icmpv4_parse(msg, len, &r), 0);
-    print_verbose(&r, buf, sizeof buf);
-    assert_text_eq(buf, "ICMPv4\n"
-                        "  type: time exceeded (11)\n"
-                        "  code: TTL exceeded in transit (0)\n"
-                        "  checksum: 0xf4ff\n"
-                        "  unused: 0x00000000\n"
-                        "  invoking datagram: 192.168.69.1 > 192.168.70.2, proto ICMP (1), "
-                        "id 47557, length 84, 64 payload bytes quoted\n"
-                        "  data length: 84\n");
-    free(msg);
-
-    msg = icmp_bytes("icmpv4_param_problem.pcap", 1, &len);
-    assert_int_equal(tapir_icmpv4_parse(msg, len, &r), 0);
-    print_verbose(&r, buf, sizeof buf);
-    assert_text_eq(buf, "ICMPv4\n"
-                        "  type: parameter problem (12)\n"
-                        "  code: pointer indicates the error (0)\n"
-                        "  checksum: 0xdfff\n"
-                        "  pointer: 20\n"
-                        "  unused: 0x000000\n"
-                        "  invoking datagram: 192.168.69.100 > 192.168.69.1, proto ICMP (1), "
-                        "id 9320, length 64, 40 payload bytes quoted\n"
-                        "  data length: 64\n");
-    free(msg);
-
     /* Redirect and an unknown type, built. */
     static const uint8_t zz[] = {'z', 'z'};
     struct tapir_icmpv4_repr u = {
         .type = 42, .code = 7, .rest = 0x01020304, .data = zz, .data_len = 2};
-    print_verbose(&u, buf, sizeof buf);
-    assert_text_eq(buf, "ICMPv4\n"
-                        "  type: unknown (42)\n"
-                        "  code: 7\n"
-                        "  checksum: 0x5778\n"
-                        "  rest of header: 0x01020304\n"
-                        "  data length: 2\n");
+    assert_prints(tapir_icmpv4_print_verbose, &u,
+                  "ICMPv4\n"
+                  "  type: unknown (42)\n"
+                  "  code: 7\n"
+                  "  checksum: 0x5778\n"
+                  "  rest of header: 0x01020304\n"
+                  "  data length: 2\n");
 }
 
 /* One error per check, made from valid messages (the checksum put right where the point is
@@ -464,9 +422,9 @@ static void test_rest_of_header(void **state)
     assert_int_equal(tapir_icmpv4_parse(big, 36, &r), 0);
     assert_memory_equal(r.gateway.bytes, rd.gateway.bytes, 4);
     char buf[256];
-    print_line(&r, buf, sizeof buf);
-    assert_text_eq(buf, "ICMP redirect 192.168.69.100 to host 192.168.69.254, length 36");
-    print_verbose(&r, buf, sizeof buf);
+    assert_prints(tapir_icmpv4_print, &r,
+                  "ICMP redirect 192.168.69.100 to host 192.168.69.254, length 36");
+    print_to(buf, sizeof buf, tapir_icmpv4_print_verbose, &r);
     assert_non_null(strstr(buf, "  code: host (1)\n  checksum: 0x"));
     assert_non_null(strstr(buf, "  gateway: 192.168.69.254\n"));
 
@@ -522,53 +480,48 @@ static void test_printing(void **state)
         struct tapir_icmpv4_repr r = base;
         r.type = cases[i].type;
         r.code = cases[i].code;
-        char buf[256], want[256];
-        print_line(&r, buf, sizeof buf);
+        char want[256];
         snprintf(want, sizeof want, "ICMP %s, length 42", cases[i].text);
-        assert_text_eq(buf, want);
+        assert_prints(tapir_icmpv4_print, &r, want);
     }
 
     /* The same quote to TCP and to GRE. */
     uint8_t *p = exact_copy(msg, len);
     struct tapir_icmpv4_repr r = base;
     r.data = p + 8;
-    char buf[256];
     p[8 + 9] = TAPIR_IP_PROTO_TCP;
-    print_line(&r, buf, sizeof buf);
-    assert_text_eq(buf, "ICMP 192.168.69.1 tcp port 9 unreachable, length 42");
+    assert_prints(tapir_icmpv4_print, &r, "ICMP 192.168.69.1 tcp port 9 unreachable, length 42");
     p[8 + 9] = 47;
-    print_line(&r, buf, sizeof buf);
-    assert_text_eq(buf, "ICMP 192.168.69.1 protocol 47 port 9 unreachable, length 42");
+    assert_prints(tapir_icmpv4_print, &r,
+                  "ICMP 192.168.69.1 protocol 47 port 9 unreachable, length 42");
     /* A built error without a readable quote. */
     r.data = NULL;
     r.data_len = 0;
-    print_line(&r, buf, sizeof buf);
-    assert_text_eq(buf, "ICMP [|icmp], length 8");
+    assert_prints(tapir_icmpv4_print, &r, "ICMP [|icmp], length 8");
     free(p);
     free(msg);
 
     /* Messages whose data carries the information. */
     static const uint8_t ts[] = {0x02, 0xb3, 0x2c, 0x95, 0x05, 0x26, 0x5b, 0xff, 0, 0, 0, 3};
     struct tapir_icmpv4_repr t = {.type = 14, .ident = 5, .seq = 6, .data = ts, .data_len = 12};
-    print_line(&t, buf, sizeof buf);
-    assert_text_eq(buf, "ICMP time stamp reply id 5 seq 6: org 12:34:56.789, recv "
-                        "23:59:59.999, xmit 00:00:00.003, length 20");
+    assert_prints(tapir_icmpv4_print, &t,
+                  "ICMP time stamp reply id 5 seq 6: org 12:34:56.789, recv "
+                  "23:59:59.999, xmit 00:00:00.003, length 20");
     static const uint8_t mask[] = {255, 255, 255, 0};
     struct tapir_icmpv4_repr m = {.type = 18, .ident = 5, .seq = 6, .data = mask, .data_len = 4};
-    print_line(&m, buf, sizeof buf);
-    assert_text_eq(buf, "ICMP address mask is 0xffffff00, length 12");
+    assert_prints(tapir_icmpv4_print, &m, "ICMP address mask is 0xffffff00, length 12");
     static const uint8_t ra[] = {192, 168, 69, 1, 0, 0, 0, 5, 192, 168, 69, 2, 0, 0, 1, 0};
     struct tapir_icmpv4_repr a = {.type = 9, .rest = 0x02020708, .data = ra, .data_len = 16};
-    print_line(&a, buf, sizeof buf);
-    assert_text_eq(buf, "ICMP router advertisement lifetime 30:00 2: {192.168.69.1 5} "
-                        "{192.168.69.2 256}, length 24");
+    assert_prints(tapir_icmpv4_print, &a,
+                  "ICMP router advertisement lifetime 30:00 2: {192.168.69.1 5} "
+                  "{192.168.69.2 256}, length 24");
     a.rest = 0x0102002d;
     a.data_len = 8;
-    print_line(&a, buf, sizeof buf);
-    assert_text_eq(buf, "ICMP router advertisement lifetime 45 1: {192.168.69.1 5}, length 16");
+    assert_prints(tapir_icmpv4_print, &a,
+                  "ICMP router advertisement lifetime 45 1: {192.168.69.1 5}, length 16");
     a.rest = 0x01030e11;
-    print_line(&a, buf, sizeof buf);
-    assert_text_eq(buf, "ICMP router advertisement lifetime 1:00:01 1: [size 3], length 16");
+    assert_prints(tapir_icmpv4_print, &a,
+                  "ICMP router advertisement lifetime 1:00:01 1: [size 3], length 16");
 }
 
 static void test_names(void **state)

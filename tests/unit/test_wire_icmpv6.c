@@ -12,61 +12,9 @@
 #include <string.h>
 
 #include "golden.h"
+#include "wire_slices.h"
 #include "tapir/error.h"
-#include "tapir/wire/ethernet.h"
 #include "tapir/wire/icmpv6.h"
-
-/* An ICMPv6 message cut out of a golden frame, with its pseudo-header. */
-struct icmp_msg {
-    uint8_t *bytes; /* exact-size heap copy, so ASan sees any overread */
-    size_t len;
-    struct tapir_pseudo_header ph;
-};
-
-/* The ICMPv6 layer of an Ethernet frame: Ethernet through tapir_eth_parse, then the IPv6
- * fixed header read here (40 bytes: payload length at 4, next header at 6, addresses at 8
- * and 24) and one Hop-by-Hop header if there is one (MLD's Router Alert); the IPv6 module is
- * not used by these tests. */
-static void icmp_slice(const struct golden_frame *f, struct icmp_msg *m)
-{
-    struct tapir_eth_repr eth;
-    assert_int_equal(tapir_eth_parse(f->data, f->len, &eth), 0);
-    assert_int_equal(eth.ethertype, TAPIR_ETHERTYPE_IPV6);
-    assert_true(eth.payload_len >= 40);
-    const uint8_t *ip = eth.payload;
-    assert_int_equal(ip[0] >> 4, 6);
-    size_t left = (size_t)ip[4] << 8 | ip[5];
-    assert_true(40 + left <= eth.payload_len);
-    uint8_t nh = ip[6];
-    const uint8_t *p = ip + 40;
-    if (nh == 0) {
-        size_t hbh = ((size_t)p[1] + 1) * 8;
-        assert_true(hbh <= left);
-        nh = p[0];
-        p += hbh;
-        left -= hbh;
-    }
-    assert_int_equal(nh, TAPIR_IP_PROTO_ICMPV6);
-    memset(&m->ph, 0, sizeof m->ph);
-    m->ph.src.version = TAPIR_IP_V6;
-    memcpy(m->ph.src.v6.bytes, ip + 8, 16);
-    m->ph.dst.version = TAPIR_IP_V6;
-    memcpy(m->ph.dst.v6.bytes, ip + 24, 16);
-    m->ph.protocol = TAPIR_IP_PROTO_ICMPV6;
-    m->bytes = exact_copy(p, left);
-    m->len = left;
-}
-
-static void text_of(char *buf, size_t cap, const struct tapir_icmpv6_repr *r, bool verbose)
-{
-    struct tapir_text t;
-    tapir_text_init(&t, buf, cap);
-    if (verbose)
-        tapir_icmpv6_print_verbose(&t, r);
-    else
-        tapir_icmpv6_print(&t, r);
-    assert_true(tapir_text_complete(&t));
-}
 
 static void assert_same_repr(const struct tapir_icmpv6_repr *a, const struct tapir_icmpv6_repr *b)
 {
@@ -82,66 +30,55 @@ static void assert_same_repr(const struct tapir_icmpv6_repr *a, const struct tap
  * the pseudo-header gives the same bytes, without it the same bytes but a zero checksum;
  * parse again gives the same repr; a short buffer is refused; every truncation is refused
  * (as truncated below 8 bytes, by the checksum above); any flipped bit breaks the checksum;
- * the one-line text is tcpdump's. */
-static void check_golden(const char *file, const char *const *lines, size_t count)
+ * the one-line text is tcpdump's (lines[i]). */
+static void check_message(const struct golden *g, size_t i, const void *arg)
 {
-    struct golden g;
-    golden_load(file, &g);
-    assert_int_equal(g.count, count);
-    for (size_t i = 0; i < g.count; i++) {
-        struct icmp_msg m;
-        icmp_slice(&g.frames[i], &m);
-        struct tapir_icmpv6_repr r, r2;
-        assert_int_equal(tapir_icmpv6_parse(m.bytes, m.len, &m.ph, &r), 0);
-        assert_ptr_equal(r.data, m.bytes + 8);
-        assert_int_equal(r.data_len, m.len - 8);
-        assert_int_equal(tapir_icmpv6_header_len(&r), 8);
+    const char *const *lines = arg;
+    struct wire_slice m;
+    golden_slice(g, i, TAPIR_LAYER_ICMPV6, &m);
+    struct tapir_icmpv6_repr r, r2;
+    assert_int_equal(tapir_icmpv6_parse(m.bytes, m.len, &m.ph, &r), 0);
+    assert_ptr_equal(r.data, m.bytes + 8);
+    assert_int_equal(r.data_len, m.len - 8);
+    assert_int_equal(tapir_icmpv6_header_len(&r), 8);
 
-        uint8_t *out = malloc(m.len);
-        memset(out, 0xa5, m.len);
-        assert_int_equal(tapir_icmpv6_emit(&r, &m.ph, out, m.len), (int)m.len);
-        assert_memory_equal(out, m.bytes, m.len);
-        assert_int_equal(tapir_icmpv6_parse(out, m.len, &m.ph, &r2), 0);
-        assert_same_repr(&r, &r2);
-        memset(out, 0xa5, m.len);
-        assert_int_equal(tapir_icmpv6_emit(&r, NULL, out, m.len), (int)m.len);
-        assert_int_equal(out[2], 0);
-        assert_int_equal(out[3], 0);
-        assert_memory_equal(out, m.bytes, 2);
-        assert_memory_equal(out + 4, m.bytes + 4, m.len - 4);
-        assert_int_equal(tapir_icmpv6_emit(&r, &m.ph, out, m.len - 1), TAPIR_ENOBUFS);
-        assert_int_equal(tapir_icmpv6_emit(&r, &m.ph, out, 7), TAPIR_ENOBUFS);
-        free(out);
+    uint8_t *out = malloc(m.len);
+    memset(out, 0xa5, m.len);
+    assert_int_equal(tapir_icmpv6_emit(&r, &m.ph, out, m.len), (int)m.len);
+    assert_memory_equal(out, m.bytes, m.len);
+    assert_int_equal(tapir_icmpv6_parse(out, m.len, &m.ph, &r2), 0);
+    assert_same_repr(&r, &r2);
+    memset(out, 0xa5, m.len);
+    assert_int_equal(tapir_icmpv6_emit(&r, NULL, out, m.len), (int)m.len);
+    assert_int_equal(out[2], 0);
+    assert_int_equal(out[3], 0);
+    assert_memory_equal(out, m.bytes, 2);
+    assert_memory_equal(out + 4, m.bytes + 4, m.len - 4);
+    assert_int_equal(tapir_icmpv6_emit(&r, &m.ph, out, m.len - 1), TAPIR_ENOBUFS);
+    assert_int_equal(tapir_icmpv6_emit(&r, &m.ph, out, 7), TAPIR_ENOBUFS);
+    free(out);
 
-        for (size_t cut = 0; cut < m.len; cut++) {
-            uint8_t *p = exact_copy(m.bytes, cut);
-            assert_int_equal(tapir_icmpv6_parse(p, cut, &m.ph, &r2),
-                             cut < 8 ? TAPIR_ETRUNCATED : TAPIR_EBADCHECKSUM);
-            assert_int_equal(tapir_icmpv6_parse(p, cut, NULL, &r2), cut < 8 ? TAPIR_ETRUNCATED : 0);
-            free(p);
-        }
-        for (size_t at = 0; at < m.len; at++) {
-            m.bytes[at] ^= 0x01;
-            assert_int_equal(tapir_icmpv6_parse(m.bytes, m.len, &m.ph, &r2), TAPIR_EBADCHECKSUM);
-            m.bytes[at] ^= 0x01;
-        }
-
-        char buf[256];
-        text_of(buf, sizeof buf, &r, false);
-        assert_text_eq(buf, lines[i]);
-        free(m.bytes);
+    for (size_t cut = 0; cut < m.len; cut++) {
+        uint8_t *p = exact_copy(m.bytes, cut);
+        assert_int_equal(tapir_icmpv6_parse(p, cut, &m.ph, &r2),
+                         cut < 8 ? TAPIR_ETRUNCATED : TAPIR_EBADCHECKSUM);
+        assert_int_equal(tapir_icmpv6_parse(p, cut, NULL, &r2), cut < 8 ? TAPIR_ETRUNCATED : 0);
+        free(p);
     }
-    golden_free(&g);
+    for (size_t at = 0; at < m.len; at++) {
+        m.bytes[at] ^= 0x01;
+        assert_int_equal(tapir_icmpv6_parse(m.bytes, m.len, &m.ph, &r2), TAPIR_EBADCHECKSUM);
+        m.bytes[at] ^= 0x01;
+    }
+
+    assert_prints(tapir_icmpv6_print, &r, lines[i]);
+    wire_slice_free(&m);
 }
 
-static void load_one(const char *file, size_t index, struct icmp_msg *m,
+static void load_one(const char *file, size_t index, struct wire_slice *m,
                      struct tapir_icmpv6_repr *r)
 {
-    struct golden g;
-    golden_load(file, &g);
-    assert_true(index < g.count);
-    icmp_slice(&g.frames[index], m);
-    golden_free(&g);
+    golden_slice_file(file, index, TAPIR_LAYER_ICMPV6, m);
     assert_int_equal(tapir_icmpv6_parse(m->bytes, m->len, &m->ph, r), 0);
 }
 
@@ -152,9 +89,9 @@ static void test_echo_golden(void **state)
         "ICMP6, echo request, id 18026, seq 1, length 64",
         "ICMP6, echo reply, id 18026, seq 1, length 64",
     };
-    check_golden("icmpv6_echo.pcap", lines, 2);
+    golden_each("icmpv6_echo.pcap", 2, check_message, lines);
 
-    struct icmp_msg req, rep;
+    struct wire_slice req, rep;
     struct tapir_icmpv6_repr q, a;
     load_one("icmpv6_echo.pcap", 0, &req, &q);
     load_one("icmpv6_echo.pcap", 1, &rep, &a);
@@ -181,17 +118,16 @@ static void test_echo_golden(void **state)
     assert_int_equal(tapir_icmpv6_emit(&reply, &ph, out, sizeof out), 64);
     assert_memory_equal(out, rep.bytes, 64);
 
-    char buf[512];
-    text_of(buf, sizeof buf, &q, true);
-    assert_text_eq(buf, "ICMPv6\n"
-                        "  type: echo request (128)\n"
-                        "  code: 0\n"
-                        "  checksum: 0x3fce\n"
-                        "  identifier: 18026\n"
-                        "  sequence: 1\n"
-                        "  data length: 56\n");
-    free(req.bytes);
-    free(rep.bytes);
+    assert_prints(tapir_icmpv6_print_verbose, &q,
+                  "ICMPv6\n"
+                  "  type: echo request (128)\n"
+                  "  code: 0\n"
+                  "  checksum: 0x3fce\n"
+                  "  identifier: 18026\n"
+                  "  sequence: 1\n"
+                  "  data length: 56\n");
+    wire_slice_free(&req);
+    wire_slice_free(&rep);
 }
 
 static void test_errors_golden(void **state)
@@ -207,90 +143,87 @@ static void test_errors_golden(void **state)
         "ICMP6, destination unreachable, unreachable route fdcc::1, length 112",
         "ICMP6, destination unreachable, unreachable address fdbb::99, length 112",
     };
-    check_golden("icmpv6_too_big.pcap", too_big, 1);
-    check_golden("icmpv6_time_exceeded.pcap", time_exceeded, 1);
-    check_golden("icmpv6_param_problem.pcap", param, 1);
-    check_golden("icmpv6_unreach.pcap", unreach, 3);
+    golden_each("icmpv6_too_big.pcap", 1, check_message, too_big);
+    golden_each("icmpv6_time_exceeded.pcap", 1, check_message, time_exceeded);
+    golden_each("icmpv6_param_problem.pcap", 1, check_message, param);
+    golden_each("icmpv6_unreach.pcap", 3, check_message, unreach);
 
-    struct icmp_msg m;
-    struct tapir_icmpv6_repr r;
-    char buf[1024];
-
-    load_one("icmpv6_too_big.pcap", 0, &m, &r);
-    assert_int_equal(r.type, TAPIR_ICMPV6_PACKET_TOO_BIG);
-    assert_int_equal(r.code, 0);
-    assert_int_equal(r.rest, 1280);
-    assert_true(tapir_icmpv6_is_error(r.type));
-    /* As much of the invoking packet as fits in 1280 bytes (RFC 4443 §2.4(c)). */
-    assert_int_equal(r.data_len, 1280 - 40 - 8);
-    assert_int_equal(r.data[0] >> 4, 6);
-    text_of(buf, sizeof buf, &r, true);
-    assert_text_eq(buf, "ICMPv6\n"
-                        "  type: packet too big (2)\n"
-                        "  code: 0\n"
-                        "  checksum: 0xbf03\n"
-                        "  MTU: 1280\n"
-                        "  data length: 1232\n"
-                        "  invoking packet: fdaa::100 > fdbb::2, next header 58\n");
-    free(m.bytes);
-
-    load_one("icmpv6_time_exceeded.pcap", 0, &m, &r);
-    assert_int_equal(r.type, TAPIR_ICMPV6_TIME_EXCEEDED);
-    assert_int_equal(r.code, TAPIR_ICMPV6_HOP_LIMIT_EXCEEDED);
-    assert_int_equal(r.rest, 0);
-    assert_int_equal(r.data_len, 104); /* the whole echo request */
-    text_of(buf, sizeof buf, &r, true);
-    assert_text_eq(buf, "ICMPv6\n"
-                        "  type: time exceeded (3)\n"
-                        "  code: hop limit exceeded in transit (0)\n"
-                        "  checksum: 0xee65\n"
-                        "  unused: 0x00000000\n"
-                        "  data length: 104\n"
-                        "  invoking packet: fdaa::100 > fdbb::2, next header 58\n");
-    free(m.bytes);
-
-    load_one("icmpv6_param_problem.pcap", 0, &m, &r);
-    assert_int_equal(r.type, TAPIR_ICMPV6_PARAM_PROBLEM);
-    assert_int_equal(r.code, TAPIR_ICMPV6_PARAM_UNKNOWN_NEXT_HEADER);
-    assert_int_equal(r.rest, 6); /* the offset of the IPv6 next header field */
-    assert_int_equal(r.data[6], 253);
-    text_of(buf, sizeof buf, &r, true);
-    assert_text_eq(buf, "ICMPv6\n"
-                        "  type: parameter problem (4)\n"
-                        "  code: unrecognized next header type encountered (1)\n"
-                        "  checksum: 0x0ca1\n"
-                        "  pointer: 6\n"
-                        "  data length: 71\n"
-                        "  invoking packet: fdaa::100 > fdaa::1, next header 253\n");
-    free(m.bytes);
-
-    static const uint8_t codes[] = {TAPIR_ICMPV6_UNREACH_PORT, TAPIR_ICMPV6_UNREACH_NO_ROUTE,
-                                    TAPIR_ICMPV6_UNREACH_ADDR};
-    for (size_t i = 0; i < 3; i++) {
-        load_one("icmpv6_unreach.pcap", i, &m, &r);
-        assert_int_equal(r.type, TAPIR_ICMPV6_DST_UNREACH);
-        assert_int_equal(r.code, codes[i]);
-        assert_int_equal(r.rest, 0);
-        if (i == 0) {
-            assert_int_equal(r.data_len, 40 + 8 + 5); /* IPv6, UDP, "tapir" */
-            text_of(buf, sizeof buf, &r, true);
-            assert_text_eq(buf, "ICMPv6\n"
-                                "  type: destination unreachable (1)\n"
-                                "  code: port unreachable (4)\n"
-                                "  checksum: 0xda96\n"
-                                "  unused: 0x00000000\n"
-                                "  data length: 53\n"
-                                "  invoking packet: fdaa::100 > fdaa::1, next header 17, "
-                                "udp port 4444\n");
-        }
-        free(m.bytes);
+    /* Each message's fields: rest is the MTU, the pointer or unused; the invoking packet is
+     * IPv6, its next header at offset 6. */
+    static const struct {
+        const char *file;
+        size_t frame;
+        uint8_t type, code;
+        uint32_t rest;
+        size_t data_len;
+        uint8_t quoted_next_header;
+        const char *verbose; /* or NULL */
+    } errors[] = {
+        /* As much of the invoking packet as fits in 1280 bytes (RFC 4443 §2.4(c)). */
+        {"icmpv6_too_big.pcap", 0, TAPIR_ICMPV6_PACKET_TOO_BIG, 0, 1280, 1280 - 40 - 8, 58,
+         "ICMPv6\n"
+         "  type: packet too big (2)\n"
+         "  code: 0\n"
+         "  checksum: 0xbf03\n"
+         "  MTU: 1280\n"
+         "  data length: 1232\n"
+         "  invoking packet: fdaa::100 > fdbb::2, next header 58\n"},
+        /* The whole echo request. */
+        {"icmpv6_time_exceeded.pcap", 0, TAPIR_ICMPV6_TIME_EXCEEDED,
+         TAPIR_ICMPV6_HOP_LIMIT_EXCEEDED, 0, 104, 58,
+         "ICMPv6\n"
+         "  type: time exceeded (3)\n"
+         "  code: hop limit exceeded in transit (0)\n"
+         "  checksum: 0xee65\n"
+         "  unused: 0x00000000\n"
+         "  data length: 104\n"
+         "  invoking packet: fdaa::100 > fdbb::2, next header 58\n"},
+        /* The pointer is the offset of the IPv6 next header field. */
+        {"icmpv6_param_problem.pcap", 0, TAPIR_ICMPV6_PARAM_PROBLEM,
+         TAPIR_ICMPV6_PARAM_UNKNOWN_NEXT_HEADER, 6, 71, 253,
+         "ICMPv6\n"
+         "  type: parameter problem (4)\n"
+         "  code: unrecognized next header type encountered (1)\n"
+         "  checksum: 0x0ca1\n"
+         "  pointer: 6\n"
+         "  data length: 71\n"
+         "  invoking packet: fdaa::100 > fdaa::1, next header 253\n"},
+        /* IPv6, UDP, "tapir". */
+        {"icmpv6_unreach.pcap", 0, TAPIR_ICMPV6_DST_UNREACH, TAPIR_ICMPV6_UNREACH_PORT, 0,
+         40 + 8 + 5, 17,
+         "ICMPv6\n"
+         "  type: destination unreachable (1)\n"
+         "  code: port unreachable (4)\n"
+         "  checksum: 0xda96\n"
+         "  unused: 0x00000000\n"
+         "  data length: 53\n"
+         "  invoking packet: fdaa::100 > fdaa::1, next header 17, udp port 4444\n"},
+        {"icmpv6_unreach.pcap", 1, TAPIR_ICMPV6_DST_UNREACH, TAPIR_ICMPV6_UNREACH_NO_ROUTE, 0, 104,
+         58, NULL},
+        {"icmpv6_unreach.pcap", 2, TAPIR_ICMPV6_DST_UNREACH, TAPIR_ICMPV6_UNREACH_ADDR, 0, 104, 58,
+         NULL},
+    };
+    for (size_t i = 0; i < sizeof errors / sizeof errors[0]; i++) {
+        struct wire_slice m;
+        struct tapir_icmpv6_repr r;
+        load_one(errors[i].file, errors[i].frame, &m, &r);
+        assert_int_equal(r.type, errors[i].type);
+        assert_int_equal(r.code, errors[i].code);
+        assert_int_equal(r.rest, errors[i].rest);
+        assert_true(tapir_icmpv6_is_error(r.type));
+        assert_int_equal(r.data_len, errors[i].data_len);
+        assert_int_equal(r.data[0] >> 4, 6);
+        assert_int_equal(r.data[6], errors[i].quoted_next_header);
+        if (errors[i].verbose)
+            assert_prints(tapir_icmpv6_print_verbose, &r, errors[i].verbose);
+        wire_slice_free(&m);
     }
 }
 
 static void test_pseudo_header(void **state)
 {
     (void)state;
-    struct icmp_msg m;
+    struct wire_slice m;
     struct tapir_icmpv6_repr r;
     load_one("icmpv6_echo.pcap", 0, &m, &r);
     uint8_t out[64];
@@ -314,7 +247,7 @@ static void test_pseudo_header(void **state)
     ph = m.ph;
     ph.dst.version = TAPIR_IP_NONE;
     assert_int_equal(tapir_icmpv6_parse(m.bytes, m.len, &ph, &r), TAPIR_EINVAL);
-    free(m.bytes);
+    wire_slice_free(&m);
 }
 
 static void test_emit_places_data(void **state)
@@ -358,13 +291,14 @@ static void test_emit_places_data(void **state)
     assert_int_equal(tapir_icmpv6_echo_seq(&back), 0x5678);
 }
 
-/* An error message whose invoking packet is `inner` (an IPv6 header and what follows). */
-static void error_line(char *buf, size_t cap, uint8_t type, uint8_t code, uint32_t rest,
-                       const uint8_t *inner, size_t inner_len)
+/* Asserts the line of an error message whose invoking packet is `inner` (an IPv6 header
+ * and what follows). */
+static void assert_error_line(uint8_t type, uint8_t code, uint32_t rest, const uint8_t *inner,
+                              size_t inner_len, const char *line)
 {
     struct tapir_icmpv6_repr r = {
         .type = type, .code = code, .rest = rest, .data = inner, .data_len = inner_len};
-    text_of(buf, cap, &r, false);
+    assert_prints(tapir_icmpv6_print, &r, line);
 }
 
 static void test_error_printer(void **state)
@@ -383,73 +317,66 @@ static void test_error_printer(void **state)
     inner[48] = 6; /* next: TCP */
     inner[49] = 1; /* 16 bytes */
     inner[64] = 0x04, inner[65] = 0xd2, inner[66] = 0x00, inner[67] = 0x50;
-    char buf[256];
 
-    error_line(buf, sizeof buf, 1, 4, 0, inner, sizeof inner);
-    assert_text_eq(buf, "ICMP6, destination unreachable, unreachable port, fdaa::1 tcp port 80, "
-                        "length 76");
+    assert_error_line(1, 4, 0, inner, sizeof inner,
+                      "ICMP6, destination unreachable, unreachable port, fdaa::1 tcp port 80, "
+                      "length 76");
     inner[48] = 17; /* UDP */
-    error_line(buf, sizeof buf, 1, 4, 0, inner, sizeof inner);
-    assert_text_eq(buf, "ICMP6, destination unreachable, unreachable port, fdaa::1 udp port 80, "
-                        "length 76");
+    assert_error_line(1, 4, 0, inner, sizeof inner,
+                      "ICMP6, destination unreachable, unreachable port, fdaa::1 udp port 80, "
+                      "length 76");
     /* The upper-layer header cut off, or another protocol: tcpdump stops there. */
-    error_line(buf, sizeof buf, 1, 4, 0, inner, sizeof inner - 1);
-    assert_text_eq(buf, "ICMP6, destination unreachable, unreachable port[|icmp6]");
+    assert_error_line(1, 4, 0, inner, sizeof inner - 1,
+                      "ICMP6, destination unreachable, unreachable port[|icmp6]");
     inner[48] = 58;
-    error_line(buf, sizeof buf, 1, 4, 0, inner, sizeof inner);
-    assert_text_eq(buf, "ICMP6, destination unreachable, unreachable port[|icmp6]");
+    assert_error_line(1, 4, 0, inner, sizeof inner,
+                      "ICMP6, destination unreachable, unreachable port[|icmp6]");
     /* A fragment header (after the Hop-by-Hop one): only a first fragment shows the port. */
     inner[40] = 44;
     memset(inner + 48, 0, 8);
     inner[48] = 17;
     inner[56] = 0x04, inner[57] = 0xd2, inner[58] = 0x00, inner[59] = 0x35;
-    error_line(buf, sizeof buf, 1, 4, 0, inner, 60);
-    assert_text_eq(buf, "ICMP6, destination unreachable, unreachable port, fdaa::1 udp port 53, "
-                        "length 68");
+    assert_error_line(1, 4, 0, inner, 60,
+                      "ICMP6, destination unreachable, unreachable port, fdaa::1 udp port 53, "
+                      "length 68");
     inner[51] = 8; /* fragment offset 1 */
-    error_line(buf, sizeof buf, 1, 4, 0, inner, 60);
-    assert_text_eq(buf, "ICMP6, destination unreachable, unreachable port[|icmp6]");
+    assert_error_line(1, 4, 0, inner, 60,
+                      "ICMP6, destination unreachable, unreachable port[|icmp6]");
 
-    error_line(buf, sizeof buf, 1, 1, 0, inner, 40);
-    assert_text_eq(buf, "ICMP6, destination unreachable,  unreachable prohibited fdaa::1, "
-                        "length 48");
-    error_line(buf, sizeof buf, 1, 2, 0, inner, 40);
-    assert_text_eq(buf, "ICMP6, destination unreachable, beyond scope fdaa::1, source address "
-                        "fdaa::1, length 48");
-    error_line(buf, sizeof buf, 1, 5, 0, inner, 40);
-    assert_text_eq(buf, "ICMP6, destination unreachable, unknown unreach code (5), length 48");
-    error_line(buf, sizeof buf, 1, 0, 0, inner, 39);
-    assert_text_eq(buf, "ICMP6, destination unreachable[|icmp6]");
-    error_line(buf, sizeof buf, 3, 1, 0, inner, 40);
-    assert_text_eq(buf, "ICMP6, time exceeded in-transit (reassembly), length 48");
-    error_line(buf, sizeof buf, 3, 7, 0, inner, 40);
-    assert_text_eq(buf, "ICMP6, time exceeded in-transit, unknown code (7), length 48");
-    error_line(buf, sizeof buf, 4, 0, 4, inner, 40);
-    assert_text_eq(buf, "ICMP6, parameter problem, erroneous - octet 4, length 48");
-    error_line(buf, sizeof buf, 4, 2, 42, inner, 40);
-    assert_text_eq(buf, "ICMP6, parameter problem, option - octet 42, length 48");
-    error_line(buf, sizeof buf, 4, 3, 0, inner, 40);
-    assert_text_eq(buf, "ICMP6, parameter problem, code-#3, length 48");
-    error_line(buf, sizeof buf, 4, 1, 6, inner, 20);
-    assert_text_eq(buf, "ICMP6, parameter problem[|icmp6]");
-    error_line(buf, sizeof buf, 2, 0, 1400, NULL, 0);
-    assert_text_eq(buf, "ICMP6, packet too big, mtu 1400, length 8");
+    assert_error_line(1, 1, 0, inner, 40,
+                      "ICMP6, destination unreachable,  unreachable prohibited fdaa::1, "
+                      "length 48");
+    assert_error_line(1, 2, 0, inner, 40,
+                      "ICMP6, destination unreachable, beyond scope fdaa::1, source address "
+                      "fdaa::1, length 48");
+    assert_error_line(1, 5, 0, inner, 40,
+                      "ICMP6, destination unreachable, unknown unreach code (5), length 48");
+    assert_error_line(1, 0, 0, inner, 39, "ICMP6, destination unreachable[|icmp6]");
+    assert_error_line(3, 1, 0, inner, 40,
+                      "ICMP6, time exceeded in-transit (reassembly), length 48");
+    assert_error_line(3, 7, 0, inner, 40,
+                      "ICMP6, time exceeded in-transit, unknown code (7), length 48");
+    assert_error_line(4, 0, 4, inner, 40,
+                      "ICMP6, parameter problem, erroneous - octet 4, length 48");
+    assert_error_line(4, 2, 42, inner, 40,
+                      "ICMP6, parameter problem, option - octet 42, length 48");
+    assert_error_line(4, 3, 0, inner, 40, "ICMP6, parameter problem, code-#3, length 48");
+    assert_error_line(4, 1, 6, inner, 20, "ICMP6, parameter problem[|icmp6]");
+    assert_error_line(2, 0, 1400, NULL, 0, "ICMP6, packet too big, mtu 1400, length 8");
 }
 
 static void test_other_types(void **state)
 {
     (void)state;
-    char buf[512];
     struct tapir_icmpv6_repr r = {.type = 200, .code = 3, .rest = 0xdeadbeef};
-    text_of(buf, sizeof buf, &r, false);
-    assert_text_eq(buf, "ICMP6, unknown icmp6 type (200), length 8");
-    text_of(buf, sizeof buf, &r, true);
-    assert_text_eq(buf, "ICMPv6\n"
-                        "  type: unknown (200)\n"
-                        "  code: 3\n"
-                        "  checksum: 0x0000\n"
-                        "  rest: 0xdeadbeef\n"
-                        "  data length: 0\n");
+    assert_prints(tapir_icmpv6_print, &r, "ICMP6, unknown icmp6 type (200), length 8");
+    assert_prints(tapir_icmpv6_print_verbose, &r,
+                  "ICMPv6\n"
+                  "  type: unknown (200)\n"
+                  "  code: 3\n"
+                  "  checksum: 0x0000\n"
+                  "  rest: 0xdeadbeef\n"
+                  "  data length: 0\n");
     assert_null(tapir_icmpv6_type_name(200));
     assert_string_equal(tapir_icmpv6_type_name(143), "multicast listener report v2");
 
@@ -457,20 +384,19 @@ static void test_other_types(void **state)
     const uint8_t body[4] = {0};
     struct tapir_icmpv6_repr ns = {
         .type = TAPIR_ICMPV6_NEIGHBOR_SOLICIT, .data = body, .data_len = sizeof body};
-    text_of(buf, sizeof buf, &ns, false);
-    assert_text_eq(buf, "ICMP6, neighbor solicitation [malformed], length 12");
-    text_of(buf, sizeof buf, &ns, true);
-    assert_text_eq(buf, "ICMPv6\n"
-                        "  type: neighbor solicitation (135)\n"
-                        "  code: 0\n"
-                        "  checksum: 0x0000\n"
-                        "  rest: 0x00000000\n"
-                        "  data length: 4\n"
-                        "  body: malformed (TAPIR_ETRUNCATED)\n");
+    assert_prints(tapir_icmpv6_print, &ns, "ICMP6, neighbor solicitation [malformed], length 12");
+    assert_prints(tapir_icmpv6_print_verbose, &ns,
+                  "ICMPv6\n"
+                  "  type: neighbor solicitation (135)\n"
+                  "  code: 0\n"
+                  "  checksum: 0x0000\n"
+                  "  rest: 0x00000000\n"
+                  "  data length: 4\n"
+                  "  body: malformed (TAPIR_ETRUNCATED)\n");
     struct tapir_icmpv6_repr done = {
         .type = TAPIR_ICMPV6_MLD_DONE, .data = body, .data_len = sizeof body};
-    text_of(buf, sizeof buf, &done, false);
-    assert_text_eq(buf, "ICMP6, multicast listener done [malformed], length 12");
+    assert_prints(tapir_icmpv6_print, &done,
+                  "ICMP6, multicast listener done [malformed], length 12");
 }
 
 int main(void)

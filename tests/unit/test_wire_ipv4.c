@@ -13,13 +13,13 @@
 
 #include "wire/bytes.h"
 #include "golden.h"
+#include "wire_slices.h"
 #include "tapir/error.h"
 #include "tapir/wire/checksum.h"
-#include "tapir/wire/ethernet.h"
 #include "tapir/wire/ipv4.h"
 
 /* Every capture that holds IPv4, and the number of frames in each. */
-static const struct {
+static const struct capture {
     const char *file;
     size_t count;
 } captures[] = {
@@ -32,19 +32,9 @@ static const struct {
 
 /* The one packet in all of them the parser must refuse: scapy's timestamp option whose
  * length octet says 1 (what the parameter problem answers). */
-static bool is_bad_option_packet(size_t capture, size_t frame)
+static bool is_bad_option_packet(const struct capture *c, size_t frame)
 {
-    return strcmp(captures[capture].file, "icmpv4_param_problem.pcap") == 0 && frame == 0;
-}
-
-/* A heap copy of exactly the IPv4 bytes of a frame (the Ethernet payload). */
-static uint8_t *ip_bytes(const struct golden *g, size_t i, size_t *len)
-{
-    struct tapir_eth_repr eth;
-    assert_int_equal(tapir_eth_parse(g->frames[i].data, g->frames[i].len, &eth), 0);
-    assert_int_equal(eth.ethertype, TAPIR_ETHERTYPE_IPV4);
-    *len = eth.payload_len;
-    return exact_copy(eth.payload, eth.payload_len);
+    return strcmp(c->file, "icmpv4_param_problem.pcap") == 0 && frame == 0;
 }
 
 static void fix_checksum(uint8_t *ip)
@@ -96,56 +86,40 @@ static void roundtrip(const uint8_t *ip, size_t len)
     free(out);
 }
 
-static void print_line(const struct tapir_ipv4_repr *r, char *buf, size_t cap)
+/* Packet `i` of capture *arg: round trip, and every cut refused as truncated. */
+static void check_packet(const struct golden *g, size_t i, const void *arg)
 {
-    struct tapir_text t;
-    tapir_text_init(&t, buf, cap);
-    tapir_ipv4_print(&t, r);
+    const struct capture *c = arg;
+    size_t len;
+    const uint8_t *ip = golden_at(g, i, TAPIR_LAYER_IPV4, &len);
+    struct tapir_ipv4_repr r;
+    if (is_bad_option_packet(c, i))
+        assert_int_equal(tapir_ipv4_parse(ip, len, &r), TAPIR_EBADOPTION);
+    else
+        roundtrip(ip, len);
+    for (size_t cut = 0; cut < len; cut++) {
+        uint8_t *p = exact_copy(ip, cut);
+        assert_int_equal(tapir_ipv4_parse(p, cut, &r), TAPIR_ETRUNCATED);
+        free(p);
+    }
 }
 
-/* Every packet of every capture: round trip, and every cut refused as truncated. */
+/* Every packet of every capture. */
 static void test_all_golden(void **state)
 {
     (void)state;
-    for (size_t c = 0; c < NCAPTURES; c++) {
-        struct golden g;
-        golden_load(captures[c].file, &g);
-        assert_int_equal(g.count, captures[c].count);
-        for (size_t i = 0; i < g.count; i++) {
-            size_t len;
-            uint8_t *ip = ip_bytes(&g, i, &len);
-            struct tapir_ipv4_repr r;
-            if (is_bad_option_packet(c, i))
-                assert_int_equal(tapir_ipv4_parse(ip, len, &r), TAPIR_EBADOPTION);
-            else
-                roundtrip(ip, len);
-            for (size_t cut = 0; cut < len; cut++) {
-                uint8_t *p = exact_copy(ip, cut);
-                assert_int_equal(tapir_ipv4_parse(p, cut, &r), TAPIR_ETRUNCATED);
-                free(p);
-            }
-            free(ip);
-        }
-        golden_free(&g);
-    }
+    for (size_t c = 0; c < NCAPTURES; c++)
+        golden_each(captures[c].file, captures[c].count, check_packet, &captures[c]);
 }
 
-static void check_lines(const char *file, const char *const *lines, size_t n)
+/* Packet `i` parses and prints as ((const char *const *)arg)[i]. */
+static void check_line(const struct golden *g, size_t i, const void *arg)
 {
-    struct golden g;
-    golden_load(file, &g);
-    assert_int_equal(g.count, n);
-    for (size_t i = 0; i < n; i++) {
-        size_t len;
-        uint8_t *ip = ip_bytes(&g, i, &len);
-        struct tapir_ipv4_repr r;
-        assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
-        char buf[1024];
-        print_line(&r, buf, sizeof buf);
-        assert_text_eq(buf, lines[i]);
-        free(ip);
-    }
-    golden_free(&g);
+    const char *const *lines = arg;
+    size_t len;
+    struct tapir_ipv4_repr r;
+    golden_ipv4(g, i, &len, &r);
+    assert_prints(tapir_ipv4_print, &r, lines[i]);
 }
 
 /* The expected lines are tcpdump -nv's IP header lines for these captures. */
@@ -155,9 +129,8 @@ static void test_echo(void **state)
     struct golden g;
     golden_load("icmpv4_echo.pcap", &g);
     size_t len;
-    uint8_t *ip = ip_bytes(&g, 0, &len);
     struct tapir_ipv4_repr r;
-    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
+    const uint8_t *ip = golden_ipv4(&g, 0, &len, &r);
     static const struct tapir_ipv4_addr b = {{192, 168, 69, 100}}, a = {{192, 168, 69, 1}};
     assert_true(tapir_ipv4_addr_equal(&r.src, &b));
     assert_true(tapir_ipv4_addr_equal(&r.dst, &a));
@@ -174,12 +147,9 @@ static void test_echo(void **state)
     assert_int_equal(r.payload_len, 64);
     assert_int_equal(tapir_ipv4_header_len(&r), 20);
     assert_false(tapir_ipv4_is_fragment(&r));
-    free(ip);
 
-    ip = ip_bytes(&g, 2, &len);
-    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
+    golden_ipv4(&g, 2, &len, &r);
     assert_int_equal(r.tos, 0xb9); /* ping -Q 0xb9: DSCP 46 (EF), ECT(1) */
-    free(ip);
     golden_free(&g);
 
     static const char *const lines[] = {
@@ -192,7 +162,7 @@ static void test_echo(void **state)
         "IP (tos 0xb9,ECT(1), ttl 64, id 56504, offset 0, flags [none], proto ICMP (1), length "
         "84) 192.168.69.1 > 192.168.69.100",
     };
-    check_lines("icmpv4_echo.pcap", lines, 4);
+    golden_each("icmpv4_echo.pcap", 4, check_line, lines);
 }
 
 static void test_fragments(void **state)
@@ -210,16 +180,14 @@ static void test_fragments(void **state)
     };
     for (size_t i = 0; i < g.count; i++) {
         size_t len;
-        uint8_t *ip = ip_bytes(&g, i, &len);
         struct tapir_ipv4_repr r;
-        assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
+        golden_ipv4(&g, i, &len, &r);
         assert_int_equal(r.ident, want[i].ident);
         assert_int_equal(r.frag_offset, want[i].offset);
         assert_int_equal(r.more_frags, want[i].mf);
         assert_false(r.dont_frag);
         assert_int_equal(r.payload_len, want[i].payload);
         assert_true(tapir_ipv4_is_fragment(&r));
-        free(ip);
     }
     golden_free(&g);
 
@@ -237,7 +205,7 @@ static void test_fragments(void **state)
         "IP (tos 0x0, ttl 64, id 43910, offset 2960, flags [none], proto ICMP (1), length 68) "
         "192.168.69.100 > 192.168.69.1",
     };
-    check_lines("ipv4_frag.pcap", lines, 6);
+    golden_each("ipv4_frag.pcap", 6, check_line, lines);
 }
 
 static void test_options(void **state)
@@ -246,9 +214,8 @@ static void test_options(void **state)
     struct golden g;
     golden_load("ipv4_options.pcap", &g);
     size_t len;
-    uint8_t *ip = ip_bytes(&g, 0, &len);
     struct tapir_ipv4_repr r;
-    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
+    const uint8_t *ip = golden_ipv4(&g, 0, &len, &r);
     assert_int_equal(tapir_ipv4_header_len(&r), 60);
     assert_ptr_equal(r.options, ip + 20);
     assert_int_equal(r.options_len, 40);
@@ -260,7 +227,6 @@ static void test_options(void **state)
     assert_int_equal(r.options[3], 8);
     assert_ptr_equal(r.payload, ip + 60);
     assert_int_equal(r.payload_len, 64);
-    free(ip);
     golden_free(&g);
 
     static const char *const lines[] = {
@@ -277,57 +243,55 @@ static void test_options(void **state)
         "options (timestamp TS{TSONLY 49587021@ 49587021@ 49587021@ ^ 0@ 0@ 0@ 0@ 0@ 0@})) "
         "192.168.69.100 > 192.168.69.1",
     };
-    check_lines("ipv4_options.pcap", lines, 4);
+    golden_each("ipv4_options.pcap", 4, check_line, lines);
 }
 
 static void test_icmp_error_carriers(void **state)
 {
     (void)state;
-    static const char *const unreach[] = {
-        "IP (tos 0x0, ttl 64, id 13057, offset 0, flags [DF], proto UDP (17), length 34) "
-        "192.168.69.100 > 192.168.69.1",
-        "IP (tos 0xc0, ttl 64, id 56679, offset 0, flags [none], proto ICMP (1), length 62) "
-        "192.168.69.1 > 192.168.69.100",
+    /* Each capture: the datagram that caused the error, then the error. */
+    static const struct {
+        const char *file;
+        const char *lines[2];
+    } carriers[] = {
+        {"icmpv4_unreach.pcap",
+         {"IP (tos 0x0, ttl 64, id 13057, offset 0, flags [DF], proto UDP (17), length 34) "
+          "192.168.69.100 > 192.168.69.1",
+          "IP (tos 0xc0, ttl 64, id 56679, offset 0, flags [none], proto ICMP (1), length 62) "
+          "192.168.69.1 > 192.168.69.100"}},
+        {"icmpv4_frag_needed.pcap",
+         {"IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto ICMP (1), length 1428) "
+          "192.168.69.1 > 192.168.70.2",
+          "IP (tos 0xc0, ttl 64, id 44384, offset 0, flags [none], proto ICMP (1), length 576) "
+          "192.168.69.100 > 192.168.69.1"}},
+        {"icmpv4_time_exceeded.pcap",
+         {"IP (tos 0x0, ttl 1, id 47557, offset 0, flags [DF], proto ICMP (1), length 84) "
+          "192.168.69.1 > 192.168.70.2",
+          "IP (tos 0xc0, ttl 64, id 44390, offset 0, flags [none], proto ICMP (1), length 112) "
+          "192.168.69.100 > 192.168.69.1"}},
     };
-    check_lines("icmpv4_unreach.pcap", unreach, 2);
-    static const char *const frag_needed[] = {
-        "IP (tos 0x0, ttl 64, id 0, offset 0, flags [DF], proto ICMP (1), length 1428) "
-        "192.168.69.1 > 192.168.70.2",
-        "IP (tos 0xc0, ttl 64, id 44384, offset 0, flags [none], proto ICMP (1), length 576) "
-        "192.168.69.100 > 192.168.69.1",
-    };
-    check_lines("icmpv4_frag_needed.pcap", frag_needed, 2);
-    static const char *const exceeded[] = {
-        "IP (tos 0x0, ttl 1, id 47557, offset 0, flags [DF], proto ICMP (1), length 84) "
-        "192.168.69.1 > 192.168.70.2",
-        "IP (tos 0xc0, ttl 64, id 44390, offset 0, flags [none], proto ICMP (1), length 112) "
-        "192.168.69.100 > 192.168.69.1",
-    };
-    check_lines("icmpv4_time_exceeded.pcap", exceeded, 2);
+    for (size_t i = 0; i < sizeof carriers / sizeof carriers[0]; i++)
+        golden_each(carriers[i].file, 2, check_line, carriers[i].lines);
 
     /* The packet Linux answered with a parameter problem: refused by the strict parser,
      * read by the lenient one (and printed as tcpdump does, bad option included). */
     struct golden g;
     golden_load("icmpv4_param_problem.pcap", &g);
     size_t len;
-    uint8_t *ip = ip_bytes(&g, 0, &len);
+    const uint8_t *ip = golden_at(&g, 0, TAPIR_LAYER_IPV4, &len);
     struct tapir_ipv4_repr r;
     assert_int_equal(tapir_ipv4_parse(ip, len, &r), TAPIR_EBADOPTION);
     assert_int_equal(tapir_ipv4_quoted_parse(ip, len, &r), 0);
     assert_int_equal(r.options_len, 4);
     assert_int_equal(r.payload_len, 40);
-    char buf[512];
-    print_line(&r, buf, sizeof buf);
-    assert_text_eq(buf, "IP (tos 0x0, ttl 64, id 9320, offset 0, flags [DF], proto ICMP (1), "
-                        "length 64, options (timestamp [bad length 1])) "
-                        "192.168.69.100 > 192.168.69.1");
-    free(ip);
-    ip = ip_bytes(&g, 1, &len);
-    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
-    print_line(&r, buf, sizeof buf);
-    assert_text_eq(buf, "IP (tos 0xc0, ttl 64, id 57279, offset 0, flags [none], proto ICMP (1), "
-                        "length 92) 192.168.69.1 > 192.168.69.100");
-    free(ip);
+    assert_prints(tapir_ipv4_print, &r,
+                  "IP (tos 0x0, ttl 64, id 9320, offset 0, flags [DF], proto ICMP (1), "
+                  "length 64, options (timestamp [bad length 1])) "
+                  "192.168.69.100 > 192.168.69.1");
+    golden_ipv4(&g, 1, &len, &r);
+    assert_prints(tapir_ipv4_print, &r,
+                  "IP (tos 0xc0, ttl 64, id 57279, offset 0, flags [none], proto ICMP (1), "
+                  "length 92) 192.168.69.1 > 192.168.69.100");
     golden_free(&g);
 }
 
@@ -337,64 +301,54 @@ static void test_verbose(void **state)
     struct golden g;
     golden_load("ipv4_options.pcap", &g);
     size_t len;
-    uint8_t *ip = ip_bytes(&g, 1, &len);
     struct tapir_ipv4_repr r;
-    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
+    const uint8_t *ip = golden_ipv4(&g, 1, &len, &r);
     char buf[2048];
-    struct tapir_text t;
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_ipv4_print_verbose(&t, &r);
-    assert_text_eq(buf, "IPv4\n"
-                        "  version: 4\n"
-                        "  header length: 60 (IHL 15)\n"
-                        "  tos: 0x00 (DSCP 0, ECN Not-ECT)\n"
-                        "  total length: 124\n"
-                        "  identification: 43971 (0xabc3)\n"
-                        "  flags: 0x0 (none)\n"
-                        "  fragment offset: 0\n"
-                        "  ttl: 64\n"
-                        "  protocol: ICMP (1)\n"
-                        "  header checksum: 0xddce\n"
-                        "  source: 192.168.69.100\n"
-                        "  destination: 192.168.69.1\n"
-                        "  options (40 bytes): 072710c0a84501c0a84564c0a84564000000000000000000"
-                        "00000000000000000000000000000000\n"
-                        "  payload length: 64\n");
-    free(ip);
+    assert_prints(tapir_ipv4_print_verbose, &r,
+                  "IPv4\n"
+                  "  version: 4\n"
+                  "  header length: 60 (IHL 15)\n"
+                  "  tos: 0x00 (DSCP 0, ECN Not-ECT)\n"
+                  "  total length: 124\n"
+                  "  identification: 43971 (0xabc3)\n"
+                  "  flags: 0x0 (none)\n"
+                  "  fragment offset: 0\n"
+                  "  ttl: 64\n"
+                  "  protocol: ICMP (1)\n"
+                  "  header checksum: 0xddce\n"
+                  "  source: 192.168.69.100\n"
+                  "  destination: 192.168.69.1\n"
+                  "  options (40 bytes): 072710c0a84501c0a84564c0a84564000000000000000000"
+                  "00000000000000000000000000000000\n"
+                  "  payload length: 64\n");
     golden_free(&g);
 
     golden_load("ipv4_frag.pcap", &g);
-    ip = ip_bytes(&g, 1, &len);
-    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_ipv4_print_verbose(&t, &r);
-    assert_text_eq(buf, "IPv4\n"
-                        "  version: 4\n"
-                        "  header length: 20 (IHL 5)\n"
-                        "  tos: 0x00 (DSCP 0, ECN Not-ECT)\n"
-                        "  total length: 1500\n"
-                        "  identification: 56524 (0xdccc)\n"
-                        "  flags: 0x1 (MF)\n"
-                        "  fragment offset: 1480\n"
-                        "  ttl: 64\n"
-                        "  protocol: ICMP (1)\n"
-                        "  header checksum: 0x6be5\n"
-                        "  source: 192.168.69.1\n"
-                        "  destination: 192.168.69.100\n"
-                        "  options: none\n"
-                        "  payload length: 1480\n");
+    ip = golden_ipv4(&g, 1, &len, &r);
+    assert_prints(tapir_ipv4_print_verbose, &r,
+                  "IPv4\n"
+                  "  version: 4\n"
+                  "  header length: 20 (IHL 5)\n"
+                  "  tos: 0x00 (DSCP 0, ECN Not-ECT)\n"
+                  "  total length: 1500\n"
+                  "  identification: 56524 (0xdccc)\n"
+                  "  flags: 0x1 (MF)\n"
+                  "  fragment offset: 1480\n"
+                  "  ttl: 64\n"
+                  "  protocol: ICMP (1)\n"
+                  "  header checksum: 0x6be5\n"
+                  "  source: 192.168.69.1\n"
+                  "  destination: 192.168.69.100\n"
+                  "  options: none\n"
+                  "  payload length: 1480\n");
     assert_int_equal(load_be16(ip + 10), 0x6be5);
-    free(ip);
     golden_free(&g);
 
     golden_load("icmpv4_echo.pcap", &g);
-    ip = ip_bytes(&g, 2, &len);
-    assert_int_equal(tapir_ipv4_parse(ip, len, &r), 0);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_ipv4_print_verbose(&t, &r);
+    golden_ipv4(&g, 2, &len, &r);
+    print_to(buf, sizeof buf, tapir_ipv4_print_verbose, &r);
     assert_non_null(strstr(buf, "  tos: 0xb9 (DSCP 46, ECN ECT(1))\n"));
     assert_non_null(strstr(buf, "  flags: 0x2 (DF)\n"));
-    free(ip);
     golden_free(&g);
 }
 
@@ -405,7 +359,7 @@ static void test_corruptions(void **state)
     struct golden g;
     golden_load("icmpv4_echo.pcap", &g);
     size_t len;
-    uint8_t *orig = ip_bytes(&g, 0, &len);
+    const uint8_t *orig = golden_at(&g, 0, TAPIR_LAYER_IPV4, &len);
     assert_int_equal(len, 84);
     uint8_t *p = malloc(len);
     struct tapir_ipv4_repr r;
@@ -492,7 +446,6 @@ static void test_corruptions(void **state)
     }
 #undef RESET
     free(p);
-    free(orig);
     golden_free(&g);
 }
 
@@ -504,7 +457,7 @@ static void test_padding(void **state)
     struct golden g;
     golden_load("icmpv4_unreach.pcap", &g);
     size_t len;
-    uint8_t *ip = ip_bytes(&g, 0, &len);
+    const uint8_t *ip = golden_at(&g, 0, TAPIR_LAYER_IPV4, &len);
     assert_int_equal(len, 34);
     uint8_t padded[46];
     memset(padded, 0, sizeof padded);
@@ -520,7 +473,6 @@ static void test_padding(void **state)
     assert_memory_equal(out, ip, 34);
     assert_int_equal(out[34], 0xa5);
     free(p);
-    free(ip);
     golden_free(&g);
 }
 
@@ -558,10 +510,9 @@ static void test_emit_built(void **state)
     assert_true(tapir_ipv4_is_multicast(&r2.dst));
     assert_int_equal(r2.protocol, TAPIR_IP_PROTO_IGMP);
 
-    char buf[256];
-    print_line(&r, buf, sizeof buf);
-    assert_text_eq(buf, "IP (tos 0xc0, ttl 1, id 4660, offset 0, flags [DF], proto IGMP (2), "
-                        "length 32, options (RA)) 10.0.0.1 > 224.0.0.22");
+    assert_prints(tapir_ipv4_print, &r,
+                  "IP (tos 0xc0, ttl 1, id 4660, offset 0, flags [DF], proto IGMP (2), "
+                  "length 32, options (RA)) 10.0.0.1 > 224.0.0.22");
 
     /* The payload already in place (NULL), a fragment with both flags, no TTL. */
     memset(out, 0xa5, sizeof out);
@@ -580,10 +531,10 @@ static void test_emit_built(void **state)
     assert_int_equal(tapir_ipv4_parse(out, 28, &r2), 0);
     assert_true(r2.more_frags && r2.dont_frag);
     assert_int_equal(r2.frag_offset, 800);
-    print_line(&r2, buf, sizeof buf);
     /* tcpdump: no "ttl" when it is 0; both flags "+, DF". */
-    assert_text_eq(buf, "IP (tos 0x3,CE, id 4660, offset 800, flags [+, DF], proto unknown (99), "
-                        "length 28) 10.0.0.1 > 224.0.0.22");
+    assert_prints(tapir_ipv4_print, &r2,
+                  "IP (tos 0x3,CE, id 4660, offset 800, flags [+, DF], proto unknown (99), "
+                  "length 28) 10.0.0.1 > 224.0.0.22");
 
     /* In place over its own input: parse a buffer, emit into the same buffer. */
     uint8_t copy[28];
@@ -647,7 +598,7 @@ static void test_quoted(void **state)
     struct golden g;
     golden_load("icmpv4_frag_needed.pcap", &g);
     size_t len;
-    uint8_t *ip = ip_bytes(&g, 0, &len);
+    const uint8_t *ip = golden_at(&g, 0, TAPIR_LAYER_IPV4, &len);
     assert_int_equal(len, 1428);
     struct tapir_ipv4_repr r;
     /* A quote of 28 bytes: the header and 8 payload bytes. */
@@ -681,7 +632,6 @@ static void test_quoted(void **state)
     assert_int_equal(tapir_ipv4_quoted_parse(p, 28, &r), 0);
     assert_int_equal(r.payload_len, 4);
     free(p);
-    free(ip);
     golden_free(&g);
 }
 
@@ -755,13 +705,12 @@ static void test_option_printing(void **state)
             .options = cases[i].opt,
             .options_len = cases[i].len,
         };
-        char buf[512], want[512];
-        print_line(&r, buf, sizeof buf);
+        char want[512];
         snprintf(want, sizeof want,
                  "IP (tos 0x0, ttl 64, id 1, offset 0, flags [none], proto ICMP (1), length %zu, "
                  "options (%s)) 192.168.69.100 > 192.168.69.1",
                  20 + cases[i].len, cases[i].text);
-        assert_text_eq(buf, want);
+        assert_prints(tapir_ipv4_print, &r, want);
     }
 }
 

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "golden.h"
+#include "wire_slices.h"
 #include "tapir/error.h"
-#include "tapir/wire/ethernet.h"
 #include "tapir/wire/ipv6.h"
 
 /* What a golden packet must parse to. */
@@ -31,21 +31,6 @@ struct expect {
     bool more_frags;
     uint32_t frag_ident;
 };
-
-static void addr(const char *text, struct tapir_ipv6_addr *out)
-{
-    assert_int_equal(tapir_ipv6_addr_parse(text, out), 0);
-}
-
-/* The IPv6 packet inside a golden Ethernet frame (the frames carry no link padding). */
-static void ipv6_of(const struct golden *g, size_t i, const uint8_t **pkt, size_t *len)
-{
-    struct tapir_eth_repr eth;
-    assert_int_equal(tapir_eth_parse(g->frames[i].data, g->frames[i].len, &eth), 0);
-    assert_int_equal(eth.ethertype, TAPIR_ETHERTYPE_IPV6);
-    *pkt = eth.payload;
-    *len = eth.payload_len;
-}
 
 static void assert_same_repr(const struct tapir_ipv6_repr *a, const struct tapir_ipv6_repr *b)
 {
@@ -101,52 +86,39 @@ static void all_truncations(const uint8_t *pkt, size_t len)
     }
 }
 
-static void check_golden(const char *file, const struct expect *ex, size_t n)
+/* Packet `i` of a golden capture against its expectation ((const struct expect *)arg)[i],
+ * then its round trip and every truncation. */
+static void check_packet(const struct golden *g, size_t i, const void *arg)
 {
-    struct golden g;
-    golden_load(file, &g);
-    assert_int_equal(g.count, n);
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *pkt;
-        size_t len;
-        ipv6_of(&g, i, &pkt, &len);
-        struct tapir_ipv6_repr r;
-        struct tapir_ipv6_addr a;
-        assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
-        addr(ex[i].src, &a);
-        assert_memory_equal(&r.src, &a, sizeof a);
-        addr(ex[i].dst, &a);
-        assert_memory_equal(&r.dst, &a, sizeof a);
-        assert_int_equal(r.next_header, pkt[6]);
-        assert_int_equal(r.hop_limit, ex[i].hop_limit);
-        assert_int_equal(r.upper_protocol, ex[i].upper);
-        assert_int_equal(r.ext_count, ex[i].ext_count);
-        size_t off = 0;
-        for (size_t k = 0; k < r.ext_count; k++) {
-            assert_int_equal(r.exts[k].type, ex[i].ext_types[k]);
-            assert_int_equal(r.exts[k].offset, off);
-            off += r.exts[k].len;
-        }
-        assert_int_equal(off, r.ext_len);
-        assert_int_equal(r.ext_len, ex[i].ext_len);
-        assert_ptr_equal(r.ext, pkt + 40);
-        assert_int_equal(r.payload_len, ex[i].payload_len);
-        assert_ptr_equal(r.payload, pkt + 40 + r.ext_len);
-        assert_int_equal(r.has_fragment, ex[i].has_fragment);
-        assert_int_equal(r.frag_offset, ex[i].frag_offset);
-        assert_int_equal(r.more_frags, ex[i].more_frags);
-        assert_int_equal(r.frag_ident, ex[i].frag_ident);
-
-        char buf[1024];
-        struct tapir_text t;
-        tapir_text_init(&t, buf, sizeof buf);
-        tapir_ipv6_print(&t, &r);
-        assert_text_eq(buf, ex[i].line);
-
-        roundtrip(pkt, len);
-        all_truncations(pkt, len);
+    const struct expect *ex = arg;
+    size_t len;
+    struct tapir_ipv6_repr r;
+    const uint8_t *pkt = golden_ipv6(g, i, &len, &r);
+    assert_ipv6_addr(&r.src, ex[i].src);
+    assert_ipv6_addr(&r.dst, ex[i].dst);
+    assert_int_equal(r.next_header, pkt[6]);
+    assert_int_equal(r.hop_limit, ex[i].hop_limit);
+    assert_int_equal(r.upper_protocol, ex[i].upper);
+    assert_int_equal(r.ext_count, ex[i].ext_count);
+    size_t off = 0;
+    for (size_t k = 0; k < r.ext_count; k++) {
+        assert_int_equal(r.exts[k].type, ex[i].ext_types[k]);
+        assert_int_equal(r.exts[k].offset, off);
+        off += r.exts[k].len;
     }
-    golden_free(&g);
+    assert_int_equal(off, r.ext_len);
+    assert_int_equal(r.ext_len, ex[i].ext_len);
+    assert_ptr_equal(r.ext, pkt + 40);
+    assert_int_equal(r.payload_len, ex[i].payload_len);
+    assert_ptr_equal(r.payload, pkt + 40 + r.ext_len);
+    assert_int_equal(r.has_fragment, ex[i].has_fragment);
+    assert_int_equal(r.frag_offset, ex[i].frag_offset);
+    assert_int_equal(r.more_frags, ex[i].more_frags);
+    assert_int_equal(r.frag_ident, ex[i].frag_ident);
+    assert_prints(tapir_ipv6_print, &r, ex[i].line);
+
+    roundtrip(pkt, len);
+    all_truncations(pkt, len);
 }
 
 static void test_ping(void **state)
@@ -162,75 +134,79 @@ static void test_ping(void **state)
                  "fdaa::1 > fdaa::100"},
     };
     /* clang-format on */
-    check_golden("ipv6_ping.pcap", ex, 2);
+    golden_each("ipv6_ping.pcap", 2, check_packet, ex);
 
     struct golden g;
     golden_load("ipv6_ping.pcap", &g);
-    const uint8_t *pkt;
     size_t len;
-    ipv6_of(&g, 0, &pkt, &len);
     struct tapir_ipv6_repr r;
-    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
+    const uint8_t *pkt = golden_ipv6(&g, 0, &len, &r);
     assert_int_equal(r.traffic_class, 0);
     assert_int_equal(r.flow_label, 0x60eaa);
     assert_int_equal(pkt[40], 128); /* the payload is the ICMPv6 echo request */
-    char buf[1024];
-    struct tapir_text t;
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_ipv6_print_verbose(&t, &r);
-    assert_text_eq(buf, "IPv6\n"
-                        "  version: 6\n"
-                        "  traffic class: 0x00 (DSCP 0, ECN 0)\n"
-                        "  flow label: 0x60eaa\n"
-                        "  payload length: 64\n"
-                        "  next header: ICMPv6 (58)\n"
-                        "  hop limit: 64\n"
-                        "  source: fdaa::100\n"
-                        "  destination: fdaa::1\n"
-                        "  upper-layer protocol: ICMPv6 (58)\n"
-                        "  header length: 40\n"
-                        "  upper-layer length: 64\n");
+    assert_prints(tapir_ipv6_print_verbose, &r,
+                  "IPv6\n"
+                  "  version: 6\n"
+                  "  traffic class: 0x00 (DSCP 0, ECN 0)\n"
+                  "  flow label: 0x60eaa\n"
+                  "  payload length: 64\n"
+                  "  next header: ICMPv6 (58)\n"
+                  "  hop limit: 64\n"
+                  "  source: fdaa::100\n"
+                  "  destination: fdaa::1\n"
+                  "  upper-layer protocol: ICMPv6 (58)\n"
+                  "  header length: 40\n"
+                  "  upper-layer length: 64\n");
     golden_free(&g);
 }
 
 static void test_frag(void **state)
 {
     (void)state;
-    /* clang-format off */
-    static const struct expect ex[] = {
-        {.src = "fdaa::100", .dst = "fdaa::1", .hop_limit = 64, .upper = 58, .ext_count = 1,
-         .ext_types = {44}, .ext_len = 8, .payload_len = 1448, .has_fragment = true,
-         .frag_offset = 0, .more_frags = true, .frag_ident = 0x1b60e74c,
-         .line = "IP6 (flowlabel 0x60eaa, hlim 64, next-header Fragment (44) payload length: 1456) "
-                 "fdaa::100 > fdaa::1: frag (0x1b60e74c:0|1448)"},
-        {.src = "fdaa::100", .dst = "fdaa::1", .hop_limit = 64, .upper = 58, .ext_count = 1,
-         .ext_types = {44}, .ext_len = 8, .payload_len = 1448, .has_fragment = true,
-         .frag_offset = 1448, .more_frags = true, .frag_ident = 0x1b60e74c,
-         .line = "IP6 (flowlabel 0x60eaa, hlim 64, next-header Fragment (44) payload length: 1456) "
-                 "fdaa::100 > fdaa::1: frag (0x1b60e74c:1448|1448)"},
-        {.src = "fdaa::100", .dst = "fdaa::1", .hop_limit = 64, .upper = 58, .ext_count = 1,
-         .ext_types = {44}, .ext_len = 8, .payload_len = 112, .has_fragment = true,
-         .frag_offset = 2896, .more_frags = false, .frag_ident = 0x1b60e74c,
-         .line = "IP6 (flowlabel 0x60eaa, hlim 64, next-header Fragment (44) payload length: 120) "
-                 "fdaa::100 > fdaa::1: frag (0x1b60e74c:2896|112)"},
-        {.src = "fdaa::1", .dst = "fdaa::100", .hop_limit = 64, .upper = 58, .ext_count = 1,
-         .ext_types = {44}, .ext_len = 8, .payload_len = 1448, .has_fragment = true,
-         .frag_offset = 0, .more_frags = true, .frag_ident = 0x71d87d06,
-         .line = "IP6 (flowlabel 0x042de, hlim 64, next-header Fragment (44) payload length: 1456) "
-                 "fdaa::1 > fdaa::100: frag (0x71d87d06:0|1448)"},
-        {.src = "fdaa::1", .dst = "fdaa::100", .hop_limit = 64, .upper = 58, .ext_count = 1,
-         .ext_types = {44}, .ext_len = 8, .payload_len = 1448, .has_fragment = true,
-         .frag_offset = 1448, .more_frags = true, .frag_ident = 0x71d87d06,
-         .line = "IP6 (flowlabel 0x042de, hlim 64, next-header Fragment (44) payload length: 1456) "
-                 "fdaa::1 > fdaa::100: frag (0x71d87d06:1448|1448)"},
-        {.src = "fdaa::1", .dst = "fdaa::100", .hop_limit = 64, .upper = 58, .ext_count = 1,
-         .ext_types = {44}, .ext_len = 8, .payload_len = 112, .has_fragment = true,
-         .frag_offset = 2896, .more_frags = false, .frag_ident = 0x71d87d06,
-         .line = "IP6 (flowlabel 0x042de, hlim 64, next-header Fragment (44) payload length: 120) "
-                 "fdaa::1 > fdaa::100: frag (0x71d87d06:2896|112)"},
+    /* Two echoes, each in three fragments: what differs between the six. */
+    static const struct {
+        const char *src, *dst;
+        uint32_t ident;
+        uint16_t offset;
+        size_t len;
+        bool more;
+        const char *line;
+    } frags[] = {
+        {"fdaa::100", "fdaa::1", 0x1b60e74c, 0, 1448, true,
+         "IP6 (flowlabel 0x60eaa, hlim 64, next-header Fragment (44) payload length: 1456) "
+         "fdaa::100 > fdaa::1: frag (0x1b60e74c:0|1448)"},
+        {"fdaa::100", "fdaa::1", 0x1b60e74c, 1448, 1448, true,
+         "IP6 (flowlabel 0x60eaa, hlim 64, next-header Fragment (44) payload length: 1456) "
+         "fdaa::100 > fdaa::1: frag (0x1b60e74c:1448|1448)"},
+        {"fdaa::100", "fdaa::1", 0x1b60e74c, 2896, 112, false,
+         "IP6 (flowlabel 0x60eaa, hlim 64, next-header Fragment (44) payload length: 120) "
+         "fdaa::100 > fdaa::1: frag (0x1b60e74c:2896|112)"},
+        {"fdaa::1", "fdaa::100", 0x71d87d06, 0, 1448, true,
+         "IP6 (flowlabel 0x042de, hlim 64, next-header Fragment (44) payload length: 1456) "
+         "fdaa::1 > fdaa::100: frag (0x71d87d06:0|1448)"},
+        {"fdaa::1", "fdaa::100", 0x71d87d06, 1448, 1448, true,
+         "IP6 (flowlabel 0x042de, hlim 64, next-header Fragment (44) payload length: 1456) "
+         "fdaa::1 > fdaa::100: frag (0x71d87d06:1448|1448)"},
+        {"fdaa::1", "fdaa::100", 0x71d87d06, 2896, 112, false,
+         "IP6 (flowlabel 0x042de, hlim 64, next-header Fragment (44) payload length: 120) "
+         "fdaa::1 > fdaa::100: frag (0x71d87d06:2896|112)"},
     };
-    /* clang-format on */
-    check_golden("ipv6_frag.pcap", ex, 6);
+    struct expect ex[6];
+    for (size_t i = 0; i < 6; i++)
+        ex[i] = (struct expect){.src = frags[i].src,
+                                .dst = frags[i].dst,
+                                .hop_limit = 64,
+                                .upper = 58,
+                                .ext_count = 1,
+                                .ext_types = {44},
+                                .ext_len = 8,
+                                .payload_len = frags[i].len,
+                                .has_fragment = true,
+                                .frag_offset = frags[i].offset,
+                                .more_frags = frags[i].more,
+                                .frag_ident = frags[i].ident,
+                                .line = frags[i].line};
+    golden_each("ipv6_frag.pcap", 6, check_packet, ex);
 
     struct golden g;
     golden_load("ipv6_frag.pcap", &g);
@@ -238,38 +214,34 @@ static void test_frag(void **state)
     size_t len;
     struct tapir_ipv6_repr r;
     char buf[1024];
-    struct tapir_text t;
 
     /* The first fragment's payload starts with the ICMPv6 header ... */
-    ipv6_of(&g, 0, &pkt, &len);
-    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
+    pkt = golden_ipv6(&g, 0, &len, &r);
     assert_int_equal(r.payload[0], 128);
 
     /* ... a later one's is opaque data: the walk stops after the Fragment header. */
-    ipv6_of(&g, 1, &pkt, &len);
-    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_ipv6_print_verbose(&t, &r);
-    assert_text_eq(buf, "IPv6\n"
-                        "  version: 6\n"
-                        "  traffic class: 0x00 (DSCP 0, ECN 0)\n"
-                        "  flow label: 0x60eaa\n"
-                        "  payload length: 1456\n"
-                        "  next header: Fragment (44)\n"
-                        "  hop limit: 64\n"
-                        "  source: fdaa::100\n"
-                        "  destination: fdaa::1\n"
-                        "  extension header: Fragment (44)\n"
-                        "    offset: 0\n"
-                        "    length: 8\n"
-                        "    next header: ICMPv6 (58)\n"
-                        "    fragment offset: 1448\n"
-                        "    more fragments: 1\n"
-                        "    identification: 0x1b60e74c\n"
-                        "    reserved: 0x00, res 0x0\n"
-                        "  upper-layer protocol: ICMPv6 (58)\n"
-                        "  header length: 48\n"
-                        "  fragment data length: 1448\n");
+    pkt = golden_ipv6(&g, 1, &len, &r);
+    assert_prints(tapir_ipv6_print_verbose, &r,
+                  "IPv6\n"
+                  "  version: 6\n"
+                  "  traffic class: 0x00 (DSCP 0, ECN 0)\n"
+                  "  flow label: 0x60eaa\n"
+                  "  payload length: 1456\n"
+                  "  next header: Fragment (44)\n"
+                  "  hop limit: 64\n"
+                  "  source: fdaa::100\n"
+                  "  destination: fdaa::1\n"
+                  "  extension header: Fragment (44)\n"
+                  "    offset: 0\n"
+                  "    length: 8\n"
+                  "    next header: ICMPv6 (58)\n"
+                  "    fragment offset: 1448\n"
+                  "    more fragments: 1\n"
+                  "    identification: 0x1b60e74c\n"
+                  "    reserved: 0x00, res 0x0\n"
+                  "  upper-layer protocol: ICMPv6 (58)\n"
+                  "  header length: 48\n"
+                  "  fragment data length: 1448\n");
 
     /* A non-first fragment whose data happens to look like extension headers is not
      * walked into: make its first data byte pair a Hop-by-Hop header running far past
@@ -289,8 +261,7 @@ static void test_frag(void **state)
     assert_int_equal(tapir_ipv6_parse(p, len, &r), 0);
     assert_int_equal(r.frag_offset, 1448);
     assert_true(r.more_frags);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_ipv6_print_verbose(&t, &r);
+    print_to(buf, sizeof buf, tapir_ipv6_print_verbose, &r);
     assert_non_null(strstr(buf, "    reserved: 0x77, res 0x3\n"));
     free(p);
     golden_free(&g);
@@ -307,39 +278,34 @@ static void test_hbh(void **state)
                  "fe80::ff:fe00:2 > ff02::16: HBH (rtalert: 0x0000) (padn)"},
     };
     /* clang-format on */
-    check_golden("ipv6_hbh.pcap", ex, 1);
+    golden_each("ipv6_hbh.pcap", 1, check_packet, ex);
 
     struct golden g;
     golden_load("ipv6_hbh.pcap", &g);
-    const uint8_t *pkt;
     size_t len;
-    ipv6_of(&g, 0, &pkt, &len);
     struct tapir_ipv6_repr r;
-    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
+    const uint8_t *pkt = golden_ipv6(&g, 0, &len, &r);
     assert_int_equal(r.payload[0], 143); /* MLDv2 report */
-    char buf[1024];
-    struct tapir_text t;
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_ipv6_print_verbose(&t, &r);
-    assert_text_eq(buf, "IPv6\n"
-                        "  version: 6\n"
-                        "  traffic class: 0x00 (DSCP 0, ECN 0)\n"
-                        "  flow label: 0x00000\n"
-                        "  payload length: 36\n"
-                        "  next header: Hop-by-Hop Options (0)\n"
-                        "  hop limit: 1\n"
-                        "  source: fe80::ff:fe00:2\n"
-                        "  destination: ff02::16\n"
-                        "  extension header: Hop-by-Hop Options (0)\n"
-                        "    offset: 0\n"
-                        "    length: 8\n"
-                        "    next header: ICMPv6 (58)\n"
-                        "    option: Router Alert (0x05), action 0, change 0, length 2, "
-                        "value 0 (MLD)\n"
-                        "    option: PadN (0x01), action 0, change 0, length 0\n"
-                        "  upper-layer protocol: ICMPv6 (58)\n"
-                        "  header length: 48\n"
-                        "  upper-layer length: 28\n");
+    assert_prints(tapir_ipv6_print_verbose, &r,
+                  "IPv6\n"
+                  "  version: 6\n"
+                  "  traffic class: 0x00 (DSCP 0, ECN 0)\n"
+                  "  flow label: 0x00000\n"
+                  "  payload length: 36\n"
+                  "  next header: Hop-by-Hop Options (0)\n"
+                  "  hop limit: 1\n"
+                  "  source: fe80::ff:fe00:2\n"
+                  "  destination: ff02::16\n"
+                  "  extension header: Hop-by-Hop Options (0)\n"
+                  "    offset: 0\n"
+                  "    length: 8\n"
+                  "    next header: ICMPv6 (58)\n"
+                  "    option: Router Alert (0x05), action 0, change 0, length 2, "
+                  "value 0 (MLD)\n"
+                  "    option: PadN (0x01), action 0, change 0, length 0\n"
+                  "  upper-layer protocol: ICMPv6 (58)\n"
+                  "  header length: 48\n"
+                  "  upper-layer length: 28\n");
 
     /* The builder writes exactly the Hop-by-Hop header Linux put on its MLD report. */
     uint8_t hbh[TAPIR_IPV6_RTALERT_HBH_LEN];
@@ -352,8 +318,8 @@ static void test_hbh(void **state)
     /* And a packet built from fields, that header and the MLD payload is the golden one. */
     struct tapir_ipv6_repr b;
     memset(&b, 0, sizeof b);
-    addr("fe80::ff:fe00:2", &b.src);
-    addr("ff02::16", &b.dst);
+    b.src = ipv6_addr("fe80::ff:fe00:2");
+    b.dst = ipv6_addr("ff02::16");
     b.hop_limit = 1;
     b.next_header = TAPIR_IPV6_NH_HOPOPTS;
     b.ext = hbh;
@@ -411,63 +377,57 @@ static void test_ext(void **state)
                  "fdaa::1 > fdaa::100"},
     };
     /* clang-format on */
-    check_golden("ipv6_ext.pcap", ex, 9);
+    golden_each("ipv6_ext.pcap", 9, check_packet, ex);
 
     struct golden g;
     golden_load("ipv6_ext.pcap", &g);
-    const uint8_t *pkt;
     size_t len;
     struct tapir_ipv6_repr r;
     char buf[2048];
-    struct tapir_text t;
 
-    ipv6_of(&g, 5, &pkt, &len);
-    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
+    golden_ipv6(&g, 5, &len, &r);
     assert_int_equal(r.payload[0], 128);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_ipv6_print_verbose(&t, &r);
-    assert_text_eq(buf, "IPv6\n"
-                        "  version: 6\n"
-                        "  traffic class: 0x00 (DSCP 0, ECN 0)\n"
-                        "  flow label: 0x0beef\n"
-                        "  payload length: 75\n"
-                        "  next header: Hop-by-Hop Options (0)\n"
-                        "  hop limit: 64\n"
-                        "  source: fdaa::100\n"
-                        "  destination: fdaa::1\n"
-                        "  extension header: Hop-by-Hop Options (0)\n"
-                        "    offset: 0\n"
-                        "    length: 16\n"
-                        "    next header: Destination Options (60)\n"
-                        "    option: PadN (0x01), action 0, change 0, length 2, data 0000\n"
-                        "    option: unknown (0x1e), action 0, change 0, length 2, data 0102\n"
-                        "    option: PadN (0x01), action 0, change 0, length 4, data 00000000\n"
-                        "  extension header: Destination Options (60)\n"
-                        "    offset: 16\n"
-                        "    length: 8\n"
-                        "    next header: Routing (43)\n"
-                        "    option: PadN (0x01), action 0, change 0, length 4, data 00000000\n"
-                        "  extension header: Routing (43)\n"
-                        "    offset: 24\n"
-                        "    length: 24\n"
-                        "    next header: Destination Options (60)\n"
-                        "    routing type: 0 (source route, deprecated by RFC 5095)\n"
-                        "    segments left: 0\n"
-                        "    reserved: 0x00000000\n"
-                        "    address[0]: fdaa::1\n"
-                        "  extension header: Destination Options (60)\n"
-                        "    offset: 48\n"
-                        "    length: 8\n"
-                        "    next header: ICMPv6 (58)\n"
-                        "    option: PadN (0x01), action 0, change 0, length 4, data 00000000\n"
-                        "  upper-layer protocol: ICMPv6 (58)\n"
-                        "  header length: 96\n"
-                        "  upper-layer length: 19\n");
+    assert_prints(tapir_ipv6_print_verbose, &r,
+                  "IPv6\n"
+                  "  version: 6\n"
+                  "  traffic class: 0x00 (DSCP 0, ECN 0)\n"
+                  "  flow label: 0x0beef\n"
+                  "  payload length: 75\n"
+                  "  next header: Hop-by-Hop Options (0)\n"
+                  "  hop limit: 64\n"
+                  "  source: fdaa::100\n"
+                  "  destination: fdaa::1\n"
+                  "  extension header: Hop-by-Hop Options (0)\n"
+                  "    offset: 0\n"
+                  "    length: 16\n"
+                  "    next header: Destination Options (60)\n"
+                  "    option: PadN (0x01), action 0, change 0, length 2, data 0000\n"
+                  "    option: unknown (0x1e), action 0, change 0, length 2, data 0102\n"
+                  "    option: PadN (0x01), action 0, change 0, length 4, data 00000000\n"
+                  "  extension header: Destination Options (60)\n"
+                  "    offset: 16\n"
+                  "    length: 8\n"
+                  "    next header: Routing (43)\n"
+                  "    option: PadN (0x01), action 0, change 0, length 4, data 00000000\n"
+                  "  extension header: Routing (43)\n"
+                  "    offset: 24\n"
+                  "    length: 24\n"
+                  "    next header: Destination Options (60)\n"
+                  "    routing type: 0 (source route, deprecated by RFC 5095)\n"
+                  "    segments left: 0\n"
+                  "    reserved: 0x00000000\n"
+                  "    address[0]: fdaa::1\n"
+                  "  extension header: Destination Options (60)\n"
+                  "    offset: 48\n"
+                  "    length: 8\n"
+                  "    next header: ICMPv6 (58)\n"
+                  "    option: PadN (0x01), action 0, change 0, length 4, data 00000000\n"
+                  "  upper-layer protocol: ICMPv6 (58)\n"
+                  "  header length: 96\n"
+                  "  upper-layer length: 19\n");
 
-    ipv6_of(&g, 4, &pkt, &len);
-    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_ipv6_print_verbose(&t, &r);
+    golden_ipv6(&g, 4, &len, &r);
+    print_to(buf, sizeof buf, tapir_ipv6_print_verbose, &r);
     assert_non_null(strstr(buf, "  extension header: Routing (43)\n"
                                 "    offset: 0\n"
                                 "    length: 40\n"
@@ -480,10 +440,8 @@ static void test_ext(void **state)
                                 "    segment[0]: fdaa::2\n"
                                 "    segment[1]: fdaa::1\n"));
 
-    ipv6_of(&g, 7, &pkt, &len);
-    assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_ipv6_print_verbose(&t, &r);
+    golden_ipv6(&g, 7, &len, &r);
+    print_to(buf, sizeof buf, tapir_ipv6_print_verbose, &r);
     assert_non_null(strstr(buf, "    routing type: 253 (experimental, RFC 4727)\n"
                                 "    segments left: 1\n"
                                 "    type-specific data: "
@@ -501,7 +459,7 @@ static void test_udp(void **state)
                  "fdaa::100 > fdaa::1"},
     };
     /* clang-format on */
-    check_golden("ipv6_udp.pcap", ex, 1);
+    golden_each("ipv6_udp.pcap", 1, check_packet, ex);
 }
 
 /* Corruptions of golden packets, each rejected with its specific error. */
@@ -545,9 +503,8 @@ static void test_corruptions(void **state)
         {&frag, 0, 40, 44, TAPIR_EUNSUPPORTED, "Fragment header after Fragment header"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const uint8_t *pkt;
         size_t len;
-        ipv6_of(cases[i].g, cases[i].frame, &pkt, &len);
+        const uint8_t *pkt = golden_at(cases[i].g, cases[i].frame, TAPIR_LAYER_IPV6, &len);
         uint8_t *p = exact_copy(pkt, len);
         p[cases[i].at] = cases[i].value;
         struct tapir_ipv6_repr r;
@@ -570,9 +527,8 @@ static void test_padding_trimmed(void **state)
     (void)state;
     struct golden g;
     golden_load("ipv6_ext.pcap", &g);
-    const uint8_t *pkt;
     size_t len;
-    ipv6_of(&g, 1, &pkt, &len);
+    const uint8_t *pkt = golden_at(&g, 1, TAPIR_LAYER_IPV6, &len);
     uint8_t *p = malloc(len + 6);
     memcpy(p, pkt, len);
     memset(p + len, 0, 6);
@@ -597,8 +553,8 @@ static size_t build(uint8_t *buf, size_t cap, uint8_t nh, const uint8_t *ext, si
     static const uint8_t payload[4] = {0xde, 0xad, 0xbe, 0xef};
     struct tapir_ipv6_repr r;
     memset(&r, 0, sizeof r);
-    addr("fdaa::100", &r.src);
-    addr("fdaa::1", &r.dst);
+    r.src = ipv6_addr("fdaa::100");
+    r.dst = ipv6_addr("fdaa::1");
     r.hop_limit = 64;
     r.next_header = nh;
     r.ext = ext;
@@ -615,8 +571,6 @@ static void test_crafted_chains(void **state)
     (void)state;
     uint8_t ext[128], pkt[256];
     struct tapir_ipv6_repr r;
-    char buf[1024];
-    struct tapir_text t;
 
     /* Eight Destination Options headers are accepted, nine are not. */
     for (size_t i = 0; i < 9; i++) {
@@ -643,10 +597,9 @@ static void test_crafted_chains(void **state)
     assert_int_equal(r.upper_protocol, TAPIR_IPV6_NH_AH);
     assert_int_equal(r.ext_count, 1);
     assert_ptr_equal(r.payload, pkt + 48);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_ipv6_print(&t, &r);
-    assert_text_eq(buf, "IP6 (hlim 64, next-header unknown (60) payload length: 12) fdaa::100 > "
-                        "fdaa::1: DSTOPT (pad1)(pad1)(pad1)(pad1)(pad1)(pad1)");
+    assert_prints(tapir_ipv6_print, &r,
+                  "IP6 (hlim 64, next-header unknown (60) payload length: 12) fdaa::100 > "
+                  "fdaa::1: DSTOPT (pad1)(pad1)(pad1)(pad1)(pad1)(pad1)");
     roundtrip(pkt, len);
 
     /* ESP right after the fixed header: no extension headers walked. */
@@ -671,21 +624,19 @@ static void test_crafted_chains(void **state)
     assert_int_equal(r.frag_ident, 0x01020304);
     assert_int_equal(r.ext_count, 2);
     assert_int_equal(r.upper_protocol, 17);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_ipv6_print(&t, &r);
-    assert_text_eq(buf, "IP6 (hlim 64, next-header Fragment (44) payload length: 20) fdaa::100 > "
-                        "fdaa::1: frag (0x01020304:0|12) DSTOPT (padn)");
+    assert_prints(tapir_ipv6_print, &r,
+                  "IP6 (hlim 64, next-header Fragment (44) payload length: 20) fdaa::100 > "
+                  "fdaa::1: frag (0x01020304:0|12) DSTOPT (padn)");
     roundtrip(pkt, len);
     all_truncations(pkt, len);
 
     /* Class and flow label both shown, as tcpdump does. */
     r.traffic_class = 0xb8;
     r.flow_label = 0xfffff;
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_ipv6_print(&t, &r);
-    assert_text_eq(buf, "IP6 (class 0xb8, flowlabel 0xfffff, hlim 64, next-header Fragment (44) "
-                        "payload length: 20) fdaa::100 > fdaa::1: frag (0x01020304:0|12) "
-                        "DSTOPT (padn)");
+    assert_prints(tapir_ipv6_print, &r,
+                  "IP6 (class 0xb8, flowlabel 0xfffff, hlim 64, next-header Fragment (44) "
+                  "payload length: 20) fdaa::100 > fdaa::1: frag (0x01020304:0|12) "
+                  "DSTOPT (padn)");
     assert_int_equal(tapir_ipv6_emit(&r, pkt, sizeof pkt), (int)len);
     assert_int_equal(pkt[0], 0x6b);
     assert_int_equal(pkt[1], 0x8f);
@@ -723,11 +674,9 @@ static void test_frag_builder(void **state)
     struct golden g;
     golden_load("ipv6_frag.pcap", &g);
     for (size_t i = 0; i < g.count; i++) {
-        const uint8_t *pkt;
         size_t len;
-        ipv6_of(&g, i, &pkt, &len);
         struct tapir_ipv6_repr r;
-        assert_int_equal(tapir_ipv6_parse(pkt, len, &r), 0);
+        const uint8_t *pkt = golden_ipv6(&g, i, &len, &r);
         /* Rebuild the golden packet from the parsed fields and the builder's header. */
         struct tapir_ipv6_frag_header fh = {.next_header = r.upper_protocol,
                                             .offset = r.frag_offset,

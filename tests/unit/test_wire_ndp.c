@@ -13,49 +13,26 @@
 #include <string.h>
 
 #include "golden.h"
+#include "wire_slices.h"
 #include "tapir/error.h"
-#include "tapir/wire/ethernet.h"
 #include "tapir/wire/icmpv6.h"
 #include "tapir/wire/ndp.h"
 
-struct icmp_msg {
-    uint8_t *bytes; /* exact-size heap copy */
-    size_t len;
-    struct tapir_pseudo_header ph;
-};
-
-/* The ICMPv6 layer of an Ethernet frame: Ethernet through tapir_eth_parse, then the IPv6
- * fixed header read here (payload length at 4, next header at 6, addresses at 8 and 24); the
- * IPv6 module is not used by these tests. NDP messages have no extension headers. */
-static void icmp_slice(const struct golden_frame *f, struct icmp_msg *m)
+/* NDP travels with hop limit 255 (the interface checks it) and no extension headers. */
+static void check_ndp_ip(const struct wire_slice *m)
 {
-    struct tapir_eth_repr eth;
-    assert_int_equal(tapir_eth_parse(f->data, f->len, &eth), 0);
-    assert_int_equal(eth.ethertype, TAPIR_ETHERTYPE_IPV6);
-    assert_true(eth.payload_len >= 40);
-    const uint8_t *ip = eth.payload;
-    size_t len = (size_t)ip[4] << 8 | ip[5];
-    assert_true(40 + len <= eth.payload_len);
+    const uint8_t *ip = m->frame + m->ip;
     assert_int_equal(ip[6], TAPIR_IP_PROTO_ICMPV6);
-    assert_int_equal(ip[7], 255); /* NDP's hop limit: the interface checks it */
-    memset(&m->ph, 0, sizeof m->ph);
-    m->ph.src.version = TAPIR_IP_V6;
-    memcpy(m->ph.src.v6.bytes, ip + 8, 16);
-    m->ph.dst.version = TAPIR_IP_V6;
-    memcpy(m->ph.dst.v6.bytes, ip + 24, 16);
-    m->ph.protocol = TAPIR_IP_PROTO_ICMPV6;
-    m->bytes = exact_copy(ip + 40, len);
-    m->len = len;
+    assert_int_equal(ip[7], 255);
+    assert_int_equal(m->offset, m->ip + 40);
 }
 
 /* Parses golden message `index` of `file` down to the NDP repr. */
-static void load_ndp(const char *file, size_t index, struct icmp_msg *m, struct tapir_ndp_repr *nd)
+static void load_ndp(const char *file, size_t index, struct wire_slice *m,
+                     struct tapir_ndp_repr *nd)
 {
-    struct golden g;
-    golden_load(file, &g);
-    assert_true(index < g.count);
-    icmp_slice(&g.frames[index], m);
-    golden_free(&g);
+    golden_slice_file(file, index, TAPIR_LAYER_ICMPV6, m);
+    check_ndp_ip(m);
     struct tapir_icmpv6_repr icmp;
     assert_int_equal(tapir_icmpv6_parse(m->bytes, m->len, &m->ph, &icmp), 0);
     assert_int_equal(tapir_ndp_parse(&icmp, nd), 0);
@@ -67,17 +44,6 @@ static int parse_raw(const uint8_t *buf, size_t len, struct tapir_ndp_repr *nd)
     struct tapir_icmpv6_repr icmp;
     int rc = tapir_icmpv6_parse(buf, len, NULL, &icmp);
     return rc != 0 ? rc : tapir_ndp_parse(&icmp, nd);
-}
-
-static void ndp_text(char *buf, size_t cap, const struct tapir_ndp_repr *nd, bool verbose)
-{
-    struct tapir_text t;
-    tapir_text_init(&t, buf, cap);
-    if (verbose)
-        tapir_ndp_print_verbose(&t, nd);
-    else
-        tapir_ndp_print(&t, nd);
-    assert_true(tapir_text_complete(&t));
 }
 
 static size_t fixed_len(uint8_t type)
@@ -100,87 +66,71 @@ static size_t fixed_len(uint8_t type)
  * parser (truncated below the fixed part, a bad option inside an option; a cut exactly
  * between options leaves a valid, shorter message); the one-line text is tcpdump's, from
  * both printers. */
-static void check_golden(const char *file, const char *const *lines, size_t count)
+static void check_message(const struct golden *g, size_t i, const void *arg)
 {
-    struct golden g;
-    golden_load(file, &g);
-    assert_int_equal(g.count, count);
-    for (size_t i = 0; i < g.count; i++) {
-        struct icmp_msg m;
-        icmp_slice(&g.frames[i], &m);
-        struct tapir_icmpv6_repr icmp;
-        struct tapir_ndp_repr nd, nd2;
-        assert_int_equal(tapir_icmpv6_parse(m.bytes, m.len, &m.ph, &icmp), 0);
-        assert_int_equal(tapir_ndp_parse(&icmp, &nd), 0);
-        assert_int_equal(nd.type, icmp.type);
-        assert_int_equal(tapir_ndp_header_len(&nd), m.len);
+    const char *const *lines = arg;
+    struct wire_slice m;
+    golden_slice(g, i, TAPIR_LAYER_ICMPV6, &m);
+    check_ndp_ip(&m);
+    struct tapir_icmpv6_repr icmp;
+    struct tapir_ndp_repr nd, nd2;
+    assert_int_equal(tapir_icmpv6_parse(m.bytes, m.len, &m.ph, &icmp), 0);
+    assert_int_equal(tapir_ndp_parse(&icmp, &nd), 0);
+    assert_int_equal(nd.type, icmp.type);
+    assert_int_equal(tapir_ndp_header_len(&nd), m.len);
 
-        uint8_t *out = malloc(m.len), *out2 = malloc(m.len);
-        memset(out, 0xa5, m.len);
-        assert_int_equal(tapir_ndp_emit(&nd, &m.ph, out, m.len), (int)m.len);
-        assert_memory_equal(out, m.bytes, m.len);
-        assert_int_equal(parse_raw(out, m.len, &nd2), 0);
-        assert_int_equal(nd2.type, nd.type);
-        assert_int_equal(nd2.flags, nd.flags);
-        assert_int_equal(nd2.reserved, nd.reserved);
-        assert_memory_equal(&nd2.target, &nd.target, 16);
-        assert_memory_equal(&nd2.destination, &nd.destination, 16);
-        assert_int_equal(nd2.option_count, nd.option_count);
-        for (size_t k = 0; k < nd.option_count; k++)
-            assert_int_equal(nd2.options[k].type, nd.options[k].type);
-        memset(out2, 0xa5, m.len);
-        assert_int_equal(tapir_ndp_emit(&nd2, &m.ph, out2, m.len), (int)m.len);
-        assert_memory_equal(out2, m.bytes, m.len);
-        memset(out2, 0xa5, m.len);
-        assert_int_equal(tapir_ndp_emit(&nd, NULL, out2, m.len), (int)m.len);
-        assert_int_equal(out2[2] | out2[3], 0);
-        assert_memory_equal(out2 + 4, m.bytes + 4, m.len - 4);
-        assert_int_equal(tapir_ndp_emit(&nd, &m.ph, out, m.len - 1), TAPIR_ENOBUFS);
-        free(out);
-        free(out2);
+    uint8_t *out = malloc(m.len), *out2 = malloc(m.len);
+    memset(out, 0xa5, m.len);
+    assert_int_equal(tapir_ndp_emit(&nd, &m.ph, out, m.len), (int)m.len);
+    assert_memory_equal(out, m.bytes, m.len);
+    assert_int_equal(parse_raw(out, m.len, &nd2), 0);
+    assert_int_equal(nd2.type, nd.type);
+    assert_int_equal(nd2.flags, nd.flags);
+    assert_int_equal(nd2.reserved, nd.reserved);
+    assert_memory_equal(&nd2.target, &nd.target, 16);
+    assert_memory_equal(&nd2.destination, &nd.destination, 16);
+    assert_int_equal(nd2.option_count, nd.option_count);
+    for (size_t k = 0; k < nd.option_count; k++)
+        assert_int_equal(nd2.options[k].type, nd.options[k].type);
+    memset(out2, 0xa5, m.len);
+    assert_int_equal(tapir_ndp_emit(&nd2, &m.ph, out2, m.len), (int)m.len);
+    assert_memory_equal(out2, m.bytes, m.len);
+    memset(out2, 0xa5, m.len);
+    assert_int_equal(tapir_ndp_emit(&nd, NULL, out2, m.len), (int)m.len);
+    assert_int_equal(out2[2] | out2[3], 0);
+    assert_memory_equal(out2 + 4, m.bytes + 4, m.len - 4);
+    assert_int_equal(tapir_ndp_emit(&nd, &m.ph, out, m.len - 1), TAPIR_ENOBUFS);
+    free(out);
+    free(out2);
 
-        /* Option boundaries, where a cut leaves a well-formed message. */
-        size_t bound[TAPIR_NDP_MAX_OPTIONS + 1];
-        bound[0] = fixed_len(nd.type);
-        for (size_t k = 0; k < nd.option_count; k++)
-            bound[k + 1] = bound[k] + tapir_ndp_option_len(&nd.options[k]);
-        for (size_t cut = 0; cut < m.len; cut++) {
-            uint8_t *p = exact_copy(m.bytes, cut);
-            assert_int_equal(tapir_icmpv6_parse(p, cut, &m.ph, &icmp),
-                             cut < 8 ? TAPIR_ETRUNCATED : TAPIR_EBADCHECKSUM);
-            int expect = TAPIR_EBADOPTION;
-            size_t options = 0;
-            if (cut < bound[0])
-                expect = TAPIR_ETRUNCATED;
-            for (size_t k = 0; k <= nd.option_count; k++) {
-                if (cut == bound[k]) {
-                    expect = 0;
-                    options = k;
-                }
+    /* Option boundaries, where a cut leaves a well-formed message. */
+    size_t bound[TAPIR_NDP_MAX_OPTIONS + 1];
+    bound[0] = fixed_len(nd.type);
+    for (size_t k = 0; k < nd.option_count; k++)
+        bound[k + 1] = bound[k] + tapir_ndp_option_len(&nd.options[k]);
+    for (size_t cut = 0; cut < m.len; cut++) {
+        uint8_t *p = exact_copy(m.bytes, cut);
+        assert_int_equal(tapir_icmpv6_parse(p, cut, &m.ph, &icmp),
+                         cut < 8 ? TAPIR_ETRUNCATED : TAPIR_EBADCHECKSUM);
+        int expect = TAPIR_EBADOPTION;
+        size_t options = 0;
+        if (cut < bound[0])
+            expect = TAPIR_ETRUNCATED;
+        for (size_t k = 0; k <= nd.option_count; k++) {
+            if (cut == bound[k]) {
+                expect = 0;
+                options = k;
             }
-            assert_int_equal(parse_raw(p, cut, &nd2), expect);
-            if (expect == 0)
-                assert_int_equal(nd2.option_count, options);
-            free(p);
         }
-
-        char buf[256];
-        ndp_text(buf, sizeof buf, &nd, false);
-        assert_text_eq(buf, lines[i]);
-        struct tapir_text t;
-        tapir_text_init(&t, buf, sizeof buf);
-        tapir_icmpv6_print(&t, &icmp);
-        assert_text_eq(buf, lines[i]);
-        free(m.bytes);
+        assert_int_equal(parse_raw(p, cut, &nd2), expect);
+        if (expect == 0)
+            assert_int_equal(nd2.option_count, options);
+        free(p);
     }
-    golden_free(&g);
-}
 
-static void assert_addr(const struct tapir_ipv6_addr *a, const char *text)
-{
-    struct tapir_ipv6_addr want;
-    assert_int_equal(tapir_ipv6_addr_parse(text, &want), 0);
-    assert_memory_equal(a->bytes, want.bytes, 16);
+    assert_prints(tapir_ndp_print, &nd, lines[i]);
+    assert_prints(tapir_icmpv6_print, &icmp, lines[i]);
+    wire_slice_free(&m);
 }
 
 static void assert_mac(const struct tapir_mac_addr *a, uint8_t last)
@@ -207,23 +157,23 @@ static void test_ns_na_golden(void **state)
         "ICMP6, neighbor solicitation, who has fdaa::100, length 32",
         "ICMP6, neighbor advertisement, tgt is fdaa::100, length 24",
     };
-    check_golden("ndp_ns_na.pcap", lines, 4);
+    golden_each("ndp_ns_na.pcap", 4, check_message, lines);
 
-    struct icmp_msg m[4];
+    struct wire_slice m[4];
     struct tapir_ndp_repr nd[4];
     for (size_t i = 0; i < 4; i++)
         load_ndp("ndp_ns_na.pcap", i, &m[i], &nd[i]);
 
     /* The multicast NS and the solicited NA that answers it. */
     assert_int_equal(nd[0].type, TAPIR_ICMPV6_NEIGHBOR_SOLICIT);
-    assert_addr(&nd[0].target, "fdaa::1");
+    assert_ipv6_addr(&nd[0].target, "fdaa::1");
     assert_int_equal(nd[0].reserved, 0);
     assert_int_equal(nd[0].option_count, 1);
     assert_int_equal(nd[0].options[0].type, TAPIR_NDP_OPT_SOURCE_LL_ADDR);
     assert_mac(&nd[0].options[0].ll_addr, 2);
     assert_int_equal(nd[1].type, TAPIR_ICMPV6_NEIGHBOR_ADVERT);
     assert_int_equal(nd[1].flags, TAPIR_NDP_NA_SOLICITED | TAPIR_NDP_NA_OVERRIDE);
-    assert_addr(&nd[1].target, "fdaa::1");
+    assert_ipv6_addr(&nd[1].target, "fdaa::1");
     assert_int_equal(nd[1].option_count, 1);
     assert_int_equal(nd[1].options[0].type, TAPIR_NDP_OPT_TARGET_LL_ADDR);
     assert_mac(&nd[1].options[0].ll_addr, 1);
@@ -231,7 +181,7 @@ static void test_ns_na_golden(void **state)
                      &nd[1].options[0]);
     assert_null(tapir_ndp_find_option(&nd[1], TAPIR_NDP_OPT_SOURCE_LL_ADDR));
     /* The unicast NUD probe, and the NA to it: solicited, no override, no option. */
-    assert_addr(&nd[2].target, "fdaa::100");
+    assert_ipv6_addr(&nd[2].target, "fdaa::100");
     assert_mac(&nd[2].options[0].ll_addr, 1);
     assert_int_equal(nd[3].flags, TAPIR_NDP_NA_SOLICITED);
     assert_int_equal(nd[3].option_count, 0);
@@ -258,25 +208,24 @@ static void test_ns_na_golden(void **state)
     assert_int_equal(tapir_ndp_emit(&na2, &m[3].ph, out, sizeof out), 24);
     assert_memory_equal(out, m[3].bytes, 24);
 
-    char buf[512];
-    ndp_text(buf, sizeof buf, &nd[0], true);
-    assert_text_eq(buf, "NDP neighbor solicitation\n"
-                        "  reserved: 0x00000000\n"
-                        "  target: fdaa::1\n"
-                        "  option: source link-layer address (1), length 8: 02:00:00:00:00:02\n");
-    ndp_text(buf, sizeof buf, &nd[1], true);
-    assert_text_eq(buf, "NDP neighbor advertisement\n"
-                        "  flags: 0x60 [solicited, override]\n"
-                        "  reserved: 0x000000\n"
-                        "  target: fdaa::1\n"
-                        "  option: target link-layer address (2), length 8: 02:00:00:00:00:01\n");
-    ndp_text(buf, sizeof buf, &nd[3], true);
-    assert_text_eq(buf, "NDP neighbor advertisement\n"
-                        "  flags: 0x40 [solicited]\n"
-                        "  reserved: 0x000000\n"
-                        "  target: fdaa::100\n");
+    assert_prints(tapir_ndp_print_verbose, &nd[0],
+                  "NDP neighbor solicitation\n"
+                  "  reserved: 0x00000000\n"
+                  "  target: fdaa::1\n"
+                  "  option: source link-layer address (1), length 8: 02:00:00:00:00:02\n");
+    assert_prints(tapir_ndp_print_verbose, &nd[1],
+                  "NDP neighbor advertisement\n"
+                  "  flags: 0x60 [solicited, override]\n"
+                  "  reserved: 0x000000\n"
+                  "  target: fdaa::1\n"
+                  "  option: target link-layer address (2), length 8: 02:00:00:00:00:01\n");
+    assert_prints(tapir_ndp_print_verbose, &nd[3],
+                  "NDP neighbor advertisement\n"
+                  "  flags: 0x40 [solicited]\n"
+                  "  reserved: 0x000000\n"
+                  "  target: fdaa::100\n");
     for (size_t i = 0; i < 4; i++)
-        free(m[i].bytes);
+        wire_slice_free(&m[i]);
 }
 
 static void test_unsolicited_golden(void **state)
@@ -286,22 +235,22 @@ static void test_unsolicited_golden(void **state)
         "ICMP6, neighbor solicitation, who has fdaa::200, length 32",
         "ICMP6, neighbor advertisement, tgt is fdaa::200, length 32",
     };
-    check_golden("ndp_unsolicited_na.pcap", lines, 2);
+    golden_each("ndp_unsolicited_na.pcap", 2, check_message, lines);
 
-    struct icmp_msg m;
+    struct wire_slice m;
     struct tapir_ndp_repr nd;
     char buf[512];
     /* DAD: from ::, with a nonce option (RFC 7527, type 14) that tapir keeps raw. */
     load_ndp("ndp_unsolicited_na.pcap", 0, &m, &nd);
     assert_int_equal(m.ph.src.v6.bytes[0] | m.ph.src.v6.bytes[15], 0);
-    assert_addr(&nd.target, "fdaa::200");
+    assert_ipv6_addr(&nd.target, "fdaa::200");
     assert_int_equal(nd.option_count, 1);
     assert_int_equal(nd.options[0].type, 14);
     assert_int_equal(nd.options[0].raw.len, 6);
     assert_ptr_equal(nd.options[0].raw.data, m.bytes + 26);
     assert_int_equal(tapir_ndp_option_len(&nd.options[0]), 8);
     assert_null(tapir_ndp_option_name(14));
-    ndp_text(buf, sizeof buf, &nd, true);
+    print_to(buf, sizeof buf, tapir_ndp_print_verbose, &nd);
     char want[256];
     snprintf(want, sizeof want,
              "NDP neighbor solicitation\n"
@@ -310,23 +259,23 @@ static void test_unsolicited_golden(void **state)
              "  option: unknown (14), length 8: %02x%02x%02x%02x%02x%02x\n",
              m.bytes[26], m.bytes[27], m.bytes[28], m.bytes[29], m.bytes[30], m.bytes[31]);
     assert_text_eq(buf, want);
-    free(m.bytes);
+    wire_slice_free(&m);
 
     /* The unsolicited NA: override only, to all nodes. */
     load_ndp("ndp_unsolicited_na.pcap", 1, &m, &nd);
     assert_int_equal(nd.flags, TAPIR_NDP_NA_OVERRIDE);
     assert_int_equal(m.ph.dst.v6.bytes[0], 0xff);
     assert_mac(&nd.options[0].ll_addr, 2);
-    free(m.bytes);
+    wire_slice_free(&m);
 }
 
 static void test_rs_golden(void **state)
 {
     (void)state;
     static const char *const lines[] = {"ICMP6, router solicitation, length 16"};
-    check_golden("ndp_rs.pcap", lines, 1);
+    golden_each("ndp_rs.pcap", 1, check_message, lines);
 
-    struct icmp_msg m;
+    struct wire_slice m;
     struct tapir_ndp_repr nd;
     load_ndp("ndp_rs.pcap", 0, &m, &nd);
     assert_int_equal(nd.type, TAPIR_ICMPV6_ROUTER_SOLICIT);
@@ -342,29 +291,26 @@ static void test_rs_golden(void **state)
     /* The ICMPv6 verbose printer appends the NDP body. */
     struct tapir_icmpv6_repr icmp;
     assert_int_equal(tapir_icmpv6_parse(m.bytes, m.len, &m.ph, &icmp), 0);
-    char buf[512];
-    struct tapir_text t;
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_icmpv6_print_verbose(&t, &icmp);
-    assert_text_eq(buf, "ICMPv6\n"
-                        "  type: router solicitation (133)\n"
-                        "  code: 0\n"
-                        "  checksum: 0x7b2a\n"
-                        "  rest: 0x00000000\n"
-                        "  data length: 8\n"
-                        "NDP router solicitation\n"
-                        "  reserved: 0x00000000\n"
-                        "  option: source link-layer address (1), length 8: 02:00:00:00:00:02\n");
-    free(m.bytes);
+    assert_prints(tapir_icmpv6_print_verbose, &icmp,
+                  "ICMPv6\n"
+                  "  type: router solicitation (133)\n"
+                  "  code: 0\n"
+                  "  checksum: 0x7b2a\n"
+                  "  rest: 0x00000000\n"
+                  "  data length: 8\n"
+                  "NDP router solicitation\n"
+                  "  reserved: 0x00000000\n"
+                  "  option: source link-layer address (1), length 8: 02:00:00:00:00:02\n");
+    wire_slice_free(&m);
 }
 
 static void test_ra_golden(void **state)
 {
     (void)state;
     static const char *const lines[] = {"ICMP6, router advertisement, length 88"};
-    check_golden("ndp_ra.pcap", lines, 1);
+    golden_each("ndp_ra.pcap", 1, check_message, lines);
 
-    struct icmp_msg m;
+    struct wire_slice m;
     struct tapir_ndp_repr nd;
     load_ndp("ndp_ra.pcap", 0, &m, &nd);
     assert_int_equal(nd.type, TAPIR_ICMPV6_ROUTER_ADVERT);
@@ -382,7 +328,7 @@ static void test_ra_golden(void **state)
     assert_int_equal(pi->prefix.valid_lifetime_s, 3600);
     assert_int_equal(pi->prefix.preferred_lifetime_s, 3600);
     assert_int_equal(pi->prefix.reserved, 0);
-    assert_addr(&pi->prefix.prefix, "fdaa::");
+    assert_ipv6_addr(&pi->prefix.prefix, "fdaa::");
     assert_int_equal(nd.options[1].type, TAPIR_NDP_OPT_MTU);
     assert_int_equal(nd.options[1].mtu.mtu, 1400);
     assert_int_equal(nd.options[2].type, TAPIR_NDP_OPT_SOURCE_LL_ADDR);
@@ -417,53 +363,52 @@ static void test_ra_golden(void **state)
     assert_int_equal(tapir_ndp_emit(&ra, &m.ph, out, sizeof out), 88);
     assert_memory_equal(out, m.bytes, 88);
 
-    char buf[1024];
-    ndp_text(buf, sizeof buf, &nd, true);
-    assert_text_eq(buf, "NDP router advertisement\n"
-                        "  cur hop limit: 64\n"
-                        "  flags: 0x00 [none]\n"
-                        "  router preference: medium\n"
-                        "  router lifetime: 1800 s\n"
-                        "  reachable time: 0 ms\n"
-                        "  retrans timer: 0 ms\n"
-                        "  option: prefix information (3), length 32: fdaa::/64, flags 0xc0 "
-                        "[onlink, auto], valid lifetime 3600 s, preferred lifetime 3600 s, "
-                        "reserved 0x00000000\n"
-                        "  option: MTU (5), length 8: 1400, reserved 0x0000\n"
-                        "  option: source link-layer address (1), length 8: 02:00:00:00:00:01\n"
-                        "  option: unknown (25), length 24: "
-                        "000000000e10fdaa0000000000000000000000000001\n");
+    assert_prints(tapir_ndp_print_verbose, &nd,
+                  "NDP router advertisement\n"
+                  "  cur hop limit: 64\n"
+                  "  flags: 0x00 [none]\n"
+                  "  router preference: medium\n"
+                  "  router lifetime: 1800 s\n"
+                  "  reachable time: 0 ms\n"
+                  "  retrans timer: 0 ms\n"
+                  "  option: prefix information (3), length 32: fdaa::/64, flags 0xc0 "
+                  "[onlink, auto], valid lifetime 3600 s, preferred lifetime 3600 s, "
+                  "reserved 0x00000000\n"
+                  "  option: MTU (5), length 8: 1400, reserved 0x0000\n"
+                  "  option: source link-layer address (1), length 8: 02:00:00:00:00:01\n"
+                  "  option: unknown (25), length 24: "
+                  "000000000e10fdaa0000000000000000000000000001\n");
 
     /* Flags, preference and infinite lifetimes. */
     nd.flags = TAPIR_NDP_RA_MANAGED | TAPIR_NDP_RA_OTHER | 0x08;
     nd.options[0].prefix.valid_lifetime_s = TAPIR_NDP_INFINITE_LIFETIME;
     nd.option_count = 1;
-    ndp_text(buf, sizeof buf, &nd, true);
-    assert_text_eq(buf, "NDP router advertisement\n"
-                        "  cur hop limit: 64\n"
-                        "  flags: 0xc8 [managed, other stateful]\n"
-                        "  router preference: high\n"
-                        "  router lifetime: 1800 s\n"
-                        "  reachable time: 0 ms\n"
-                        "  retrans timer: 0 ms\n"
-                        "  option: prefix information (3), length 32: fdaa::/64, flags 0xc0 "
-                        "[onlink, auto], valid lifetime infinity, preferred lifetime 3600 s, "
-                        "reserved 0x00000000\n");
-    free(m.bytes);
+    assert_prints(tapir_ndp_print_verbose, &nd,
+                  "NDP router advertisement\n"
+                  "  cur hop limit: 64\n"
+                  "  flags: 0xc8 [managed, other stateful]\n"
+                  "  router preference: high\n"
+                  "  router lifetime: 1800 s\n"
+                  "  reachable time: 0 ms\n"
+                  "  retrans timer: 0 ms\n"
+                  "  option: prefix information (3), length 32: fdaa::/64, flags 0xc0 "
+                  "[onlink, auto], valid lifetime infinity, preferred lifetime 3600 s, "
+                  "reserved 0x00000000\n");
+    wire_slice_free(&m);
 }
 
 static void test_redirect_golden(void **state)
 {
     (void)state;
     static const char *const lines[] = {"ICMP6, redirect, fdaa::3 to fdaa::3, length 160"};
-    check_golden("ndp_redirect.pcap", lines, 1);
+    golden_each("ndp_redirect.pcap", 1, check_message, lines);
 
-    struct icmp_msg m;
+    struct wire_slice m;
     struct tapir_ndp_repr nd;
     load_ndp("ndp_redirect.pcap", 0, &m, &nd);
     assert_int_equal(nd.type, TAPIR_ICMPV6_REDIRECT);
-    assert_addr(&nd.target, "fdaa::3");
-    assert_addr(&nd.destination, "fdaa::3");
+    assert_ipv6_addr(&nd.target, "fdaa::3");
+    assert_ipv6_addr(&nd.destination, "fdaa::3");
     assert_int_equal(nd.option_count, 2);
     assert_int_equal(nd.options[0].type, TAPIR_NDP_OPT_TARGET_LL_ADDR);
     assert_mac(&nd.options[0].ll_addr, 3);
@@ -477,27 +422,26 @@ static void test_redirect_golden(void **state)
     assert_memory_equal(pkt + 24, nd.destination.bytes, 16);
     assert_int_equal(pkt[40], TAPIR_ICMPV6_ECHO_REQUEST);
 
-    char buf[1024];
-    ndp_text(buf, sizeof buf, &nd, true);
-    assert_text_eq(buf, "NDP redirect\n"
-                        "  reserved: 0x00000000\n"
-                        "  target: fdaa::3\n"
-                        "  destination: fdaa::3\n"
-                        "  option: target link-layer address (2), length 8: 02:00:00:00:00:03\n"
-                        "  option: redirected header (4), length 112: 104 bytes of the "
-                        "redirected packet, reserved 000000000000\n");
-    free(m.bytes);
+    assert_prints(tapir_ndp_print_verbose, &nd,
+                  "NDP redirect\n"
+                  "  reserved: 0x00000000\n"
+                  "  target: fdaa::3\n"
+                  "  destination: fdaa::3\n"
+                  "  option: target link-layer address (2), length 8: 02:00:00:00:00:03\n"
+                  "  option: redirected header (4), length 112: 104 bytes of the "
+                  "redirected packet, reserved 000000000000\n");
+    wire_slice_free(&m);
 }
 
 /* A corrupted copy of golden message `index` of `file`: `at`/`value` pairs applied. */
 static int parse_corrupted(const char *file, size_t index, size_t at, uint8_t value)
 {
-    struct icmp_msg m;
+    struct wire_slice m;
     struct tapir_ndp_repr nd;
     load_ndp(file, index, &m, &nd);
     m.bytes[at] = value;
     int rc = parse_raw(m.bytes, m.len, &nd);
-    free(m.bytes);
+    wire_slice_free(&m);
     return rc;
 }
 
@@ -524,13 +468,13 @@ static void test_corruptions(void **state)
      * destination (§8.1). */
     assert_int_equal(parse_corrupted("ndp_redirect.pcap", 0, 24, 0xff), TAPIR_EBADFIELD);
     assert_int_equal(parse_corrupted("ndp_redirect.pcap", 0, 23, 4), TAPIR_EBADFIELD);
-    struct icmp_msg m;
+    struct wire_slice m;
     struct tapir_ndp_repr nd;
     load_ndp("ndp_redirect.pcap", 0, &m, &nd);
     static const uint8_t router[16] = {0xfe, 0x80, [15] = 9};
     memcpy(m.bytes + 8, router, 16);
     assert_int_equal(parse_raw(m.bytes, m.len, &nd), 0);
-    free(m.bytes);
+    wire_slice_free(&m);
 
     /* One byte after the last option cannot be an option. */
     load_ndp("ndp_ns_na.pcap", 0, &m, &nd);
@@ -548,7 +492,7 @@ static void test_corruptions(void **state)
     struct tapir_icmpv6_repr echo = {
         .type = TAPIR_ICMPV6_ECHO_REQUEST, .data = m.bytes + 8, .data_len = 24};
     assert_int_equal(tapir_ndp_parse(&echo, &nd), TAPIR_EINVAL);
-    free(m.bytes);
+    wire_slice_free(&m);
 
     /* More options than the repr holds. */
     uint8_t many[8 + 8 * (TAPIR_NDP_MAX_OPTIONS + 1)];
@@ -567,7 +511,7 @@ static void test_reserved_kept(void **state)
 {
     (void)state;
     /* Reserved bits a sender should have zeroed are kept, so emit() gives the same bytes. */
-    struct icmp_msg m;
+    struct wire_slice m;
     struct tapir_ndp_repr nd;
     load_ndp("ndp_ns_na.pcap", 1, &m, &nd);
     m.bytes[4] = 0x7f; /* S, O and the 5 reserved bits of that byte */
@@ -578,14 +522,13 @@ static void test_reserved_kept(void **state)
     uint8_t out[32];
     assert_int_equal(tapir_ndp_emit(&nd, NULL, out, sizeof out), 32);
     assert_memory_equal(out + 4, m.bytes + 4, 28);
-    char buf[512];
-    ndp_text(buf, sizeof buf, &nd, true);
-    assert_text_eq(buf, "NDP neighbor advertisement\n"
-                        "  flags: 0x7f [solicited, override]\n"
-                        "  reserved: 0x123456\n"
-                        "  target: fdaa::1\n"
-                        "  option: target link-layer address (2), length 8: 02:00:00:00:00:01\n");
-    free(m.bytes);
+    assert_prints(tapir_ndp_print_verbose, &nd,
+                  "NDP neighbor advertisement\n"
+                  "  flags: 0x7f [solicited, override]\n"
+                  "  reserved: 0x123456\n"
+                  "  target: fdaa::1\n"
+                  "  option: target link-layer address (2), length 8: 02:00:00:00:00:01\n");
+    wire_slice_free(&m);
 
     load_ndp("ndp_ra.pcap", 0, &m, &nd);
     m.bytes[19] = 0x3f;                  /* prefix flags: reserved bits */
@@ -597,7 +540,7 @@ static void test_reserved_kept(void **state)
     uint8_t ra[88];
     assert_int_equal(tapir_ndp_emit(&nd, NULL, ra, sizeof ra), 88);
     assert_memory_equal(ra + 4, m.bytes + 4, 84);
-    free(m.bytes);
+    wire_slice_free(&m);
 }
 
 static void test_emit_errors(void **state)

@@ -14,53 +14,12 @@
 #include <string.h>
 
 #include "golden.h"
+#include "wire_slices.h"
 #include "tapir/error.h"
-#include "tapir/wire/ethernet.h"
 #include "tapir/wire/tcp.h"
 #include "wire/bytes.h"
 
 #define PROTO_TCP 6
-
-/* The TCP bytes of a captured frame and the pseudo-header its IP header gives, read
- * directly from the IP header (IPv4: IHL, total length, protocol, addresses; IPv6: payload
- * length, next header, addresses; the captures carry no IPv6 extension headers). */
-struct l4_slice {
-    const uint8_t *bytes;
-    size_t len;
-    struct tapir_pseudo_header ph;
-};
-
-static void l4_slice(const uint8_t *frame, size_t len, uint8_t protocol, struct l4_slice *out)
-{
-    struct tapir_eth_repr eth;
-    assert_int_equal(tapir_eth_parse(frame, len, &eth), 0);
-    const uint8_t *ip = eth.payload;
-    memset(out, 0, sizeof *out);
-    out->ph.protocol = protocol;
-    if (eth.ethertype == TAPIR_ETHERTYPE_IPV4) {
-        assert_true(eth.payload_len >= 20);
-        size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-        size_t total = load_be16(ip + 2);
-        assert_int_equal(ip[9], protocol);
-        assert_true(total <= eth.payload_len && ihl <= total);
-        out->ph.src.version = out->ph.dst.version = TAPIR_IP_V4;
-        memcpy(out->ph.src.v4.bytes, ip + 12, 4);
-        memcpy(out->ph.dst.v4.bytes, ip + 16, 4);
-        out->bytes = ip + ihl;
-        out->len = total - ihl;
-    } else {
-        assert_int_equal(eth.ethertype, TAPIR_ETHERTYPE_IPV6);
-        assert_true(eth.payload_len >= 40);
-        size_t plen = load_be16(ip + 4);
-        assert_int_equal(ip[6], protocol);
-        assert_true(40 + plen <= eth.payload_len);
-        out->ph.src.version = out->ph.dst.version = TAPIR_IP_V6;
-        memcpy(out->ph.src.v6.bytes, ip + 8, 16);
-        memcpy(out->ph.dst.v6.bytes, ip + 24, 16);
-        out->bytes = ip + 40;
-        out->len = plen;
-    }
-}
 
 /* Every field but the pointers, and the bytes they point at; an option's values only when
  * it is present (a repr may hold values for an option it does not carry). */
@@ -191,7 +150,7 @@ static const char *const tcp_unknown_opt_lines[] = {
     "Flags [R], seq 5001, win 0, length 0",
 };
 
-static const struct {
+static const struct tcp_capture {
     const char *file;
     const char *const *lines;
     size_t count;
@@ -203,14 +162,20 @@ static const struct {
     {"tcp_unknown_opt.pcap", tcp_unknown_opt_lines, 3},
 };
 
-/* Checks one golden segment every way; `built_same` says whether the option layout tapir
- * builds from the fields is the one on the wire (true for everything Linux sent). */
-static void check_segment(const struct l4_slice *s, const char *line, bool built_same)
+/* Checks segment `i` of a golden capture every way. */
+static void check_segment(const struct golden *g, size_t i, const void *arg)
 {
-    size_t len = s->len;
-    uint8_t *seg = exact_copy(s->bytes, len);
+    const struct tcp_capture *c = arg;
+    const char *line = c->lines[i];
+    /* Whether the option layout tapir builds from the fields is the one on the wire: true
+     * for everything Linux sent, not for scapy's SYN with option kind 99. */
+    bool built_same = !(strcmp(c->file, "tcp_unknown_opt.pcap") == 0 && i == 0);
+    struct wire_slice s;
+    golden_slice(g, i, TAPIR_LAYER_TCP, &s);
+    size_t len = s.len;
+    uint8_t *seg = exact_copy(s.bytes, len);
     struct tapir_tcp_repr r, r2;
-    assert_int_equal(tapir_tcp_parse(seg, len, &s->ph, &r), 0);
+    assert_int_equal(tapir_tcp_parse(seg, len, &s.ph, &r), 0);
     assert_int_equal(tapir_tcp_parse(seg, len, NULL, &r2), 0);
     assert_tcp_fields_equal(&r, &r2);
     size_t hlen = (size_t)(seg[12] >> 4) * 4;
@@ -227,13 +192,13 @@ static void check_segment(const struct l4_slice *s, const char *line, bool built
     /* Raw options: the same bytes, checksum recomputed from the pseudo-header. */
     uint8_t *out = malloc(len + 4);
     memset(out, 0xa5, len + 4);
-    assert_int_equal(tapir_tcp_emit(&r, &s->ph, out, len + 4), (int)len);
+    assert_int_equal(tapir_tcp_emit(&r, &s.ph, out, len + 4), (int)len);
     assert_memory_equal(out, seg, len);
     assert_int_equal(out[len], 0xa5);
-    assert_int_equal(tapir_tcp_parse(out, len, &s->ph, &r2), 0);
+    assert_int_equal(tapir_tcp_parse(out, len, &s.ph, &r2), 0);
     assert_tcp_fields_equal(&r, &r2);
     for (size_t cap = 0; cap < len; cap++)
-        assert_int_equal(tapir_tcp_emit(&r, &s->ph, out, cap), TAPIR_ENOBUFS);
+        assert_int_equal(tapir_tcp_emit(&r, &s.ph, out, cap), TAPIR_ENOBUFS);
     /* Without a pseudo-header the checksum field is left 0. */
     assert_int_equal(tapir_tcp_emit(&r, NULL, out, len), (int)len);
     assert_int_equal(load_be16(out + 16), 0);
@@ -246,19 +211,19 @@ static void check_segment(const struct l4_slice *s, const char *line, bool built
     size_t blen = tapir_tcp_header_len(&b) + r.payload_len;
     uint8_t *bout = malloc(blen + 4);
     memset(bout, 0xa5, blen + 4);
-    assert_int_equal(tapir_tcp_emit(&b, &s->ph, bout, blen + 4), (int)blen);
+    assert_int_equal(tapir_tcp_emit(&b, &s.ph, bout, blen + 4), (int)blen);
     assert_int_equal(bout[blen], 0xa5);
     if (built_same) {
         assert_int_equal(blen, len);
         assert_memory_equal(bout, seg, len);
     }
-    assert_int_equal(tapir_tcp_parse(bout, blen, &s->ph, &r2), 0);
+    assert_int_equal(tapir_tcp_parse(bout, blen, &s.ph, &r2), 0);
     assert_tcp_fields_equal(&r, &r2);
     free(bout);
 
     /* Emitting in place over the parsed segment works. */
-    assert_int_equal(tapir_tcp_emit(&r, &s->ph, seg, len), (int)len);
-    assert_memory_equal(seg, s->bytes, len);
+    assert_int_equal(tapir_tcp_emit(&r, &s.ph, seg, len), (int)len);
+    assert_memory_equal(seg, s.bytes, len);
 
     /* Every truncation: within the fixed header, within the options, within the data
      * (which only the checksum can tell). */
@@ -266,67 +231,48 @@ static void check_segment(const struct l4_slice *s, const char *line, bool built
         uint8_t *p = exact_copy(seg, cut);
         if (cut < hlen) {
             assert_int_equal(tapir_tcp_parse(p, cut, NULL, &r2), TAPIR_ETRUNCATED);
-            assert_int_equal(tapir_tcp_parse(p, cut, &s->ph, &r2), TAPIR_ETRUNCATED);
+            assert_int_equal(tapir_tcp_parse(p, cut, &s.ph, &r2), TAPIR_ETRUNCATED);
         } else {
             assert_int_equal(tapir_tcp_parse(p, cut, NULL, &r2), 0);
             assert_int_equal(r2.payload_len, cut - hlen);
-            assert_int_equal(tapir_tcp_parse(p, cut, &s->ph, &r2), TAPIR_EBADCHECKSUM);
+            assert_int_equal(tapir_tcp_parse(p, cut, &s.ph, &r2), TAPIR_EBADCHECKSUM);
         }
         free(p);
     }
 
-    char buf[512];
-    struct tapir_text t;
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_tcp_print(&t, &r);
-    assert_text_eq(buf, line);
+    assert_prints(tapir_tcp_print, &r, line);
     /* The built layout prints the same as the wire one (Linux's layout is tapir's). */
-    if (built_same) {
-        tapir_text_init(&t, buf, sizeof buf);
-        tapir_tcp_print(&t, &b);
-        assert_text_eq(buf, line);
-    }
+    if (built_same)
+        assert_prints(tapir_tcp_print, &b, line);
     free(out);
     free(seg);
+    wire_slice_free(&s);
 }
 
 static void test_tcp_golden(void **state)
 {
     (void)state;
-    for (size_t f = 0; f < sizeof golden_tcp / sizeof golden_tcp[0]; f++) {
-        struct golden g;
-        golden_load(golden_tcp[f].file, &g);
-        assert_int_equal(g.count, golden_tcp[f].count);
-        for (size_t i = 0; i < g.count; i++) {
-            struct l4_slice s;
-            l4_slice(g.frames[i].data, g.frames[i].len, PROTO_TCP, &s);
-            /* The one segment Linux did not lay out: scapy's SYN with option kind 99. */
-            bool built_same = !(strcmp(golden_tcp[f].file, "tcp_unknown_opt.pcap") == 0 && i == 0);
-            check_segment(&s, golden_tcp[f].lines[i], built_same);
-        }
-        golden_free(&g);
-    }
+    for (size_t f = 0; f < sizeof golden_tcp / sizeof golden_tcp[0]; f++)
+        golden_each(golden_tcp[f].file, golden_tcp[f].count, check_segment, &golden_tcp[f]);
 }
 
-/* Parses frame `index` of `file` (verified) into *r; the bytes stay valid until
- * golden_free(g). */
-static void parse_golden(const char *file, size_t index, struct golden *g, struct tapir_tcp_repr *r)
+/* Parses segment `index` of `file` (verified) into *r; the bytes stay valid until
+ * wire_slice_free(s). */
+static void parse_golden(const char *file, size_t index, struct wire_slice *s,
+                         struct tapir_tcp_repr *r)
 {
-    golden_load(file, g);
-    assert_true(index < g->count);
-    struct l4_slice s;
-    l4_slice(g->frames[index].data, g->frames[index].len, PROTO_TCP, &s);
-    assert_int_equal(tapir_tcp_parse(s.bytes, s.len, &s.ph, r), 0);
+    golden_slice_file(file, index, TAPIR_LAYER_TCP, s);
+    assert_int_equal(tapir_tcp_parse(s->bytes, s->len, &s->ph, r), 0);
 }
 
 static void test_tcp_fields(void **state)
 {
     (void)state;
-    struct golden g;
+    struct wire_slice s;
     struct tapir_tcp_repr r;
 
     /* Linux's SYN: every option it offers. */
-    parse_golden("tcp_ipv4.pcap", 0, &g, &r);
+    parse_golden("tcp_ipv4.pcap", 0, &s, &r);
     assert_int_equal(r.src_port, 40100);
     assert_int_equal(r.dst_port, 40200);
     assert_int_equal(r.seq, 3511668213u);
@@ -347,10 +293,10 @@ static void test_tcp_fields(void **state)
     assert_int_equal(r.options_len, 20);
     assert_int_equal(r.payload_len, 0);
     assert_int_equal(tapir_tcp_options_len(&r), 20);
-    golden_free(&g);
+    wire_slice_free(&s);
 
     /* The 600-byte reply. */
-    parse_golden("tcp_ipv4.pcap", 8, &g, &r);
+    parse_golden("tcp_ipv4.pcap", 8, &s, &r);
     assert_int_equal(r.flags, TAPIR_TCP_PSH | TAPIR_TCP_ACK);
     assert_int_equal(r.payload_len, 600);
     for (size_t i = 0; i < 600; i++)
@@ -359,19 +305,19 @@ static void test_tcp_fields(void **state)
     assert_true(r.has_timestamps);
     assert_int_equal(r.ts_val, 2910231608u);
     assert_int_equal(r.ts_ecr, 1232799078u);
-    golden_free(&g);
+    wire_slice_free(&s);
 
     /* IPv6: the request, and the MSS of a 1500-byte link less 60 bytes of headers. */
-    parse_golden("tcp_ipv6.pcap", 3, &g, &r);
+    parse_golden("tcp_ipv6.pcap", 3, &s, &r);
     assert_int_equal(r.payload_len, 12);
     assert_memory_equal(r.payload, "hello tapir\n", 12);
-    golden_free(&g);
-    parse_golden("tcp_ipv6.pcap", 0, &g, &r);
+    wire_slice_free(&s);
+    parse_golden("tcp_ipv6.pcap", 0, &s, &r);
     assert_int_equal(r.mss, 1440);
-    golden_free(&g);
+    wire_slice_free(&s);
 
     /* The RST+ACK from a closed port: no options at all. */
-    parse_golden("tcp_rst.pcap", 1, &g, &r);
+    parse_golden("tcp_rst.pcap", 1, &s, &r);
     assert_int_equal(r.flags, TAPIR_TCP_RST | TAPIR_TCP_ACK);
     assert_int_equal(r.seq, 0);
     assert_int_equal(r.ack, 1389386119u);
@@ -379,10 +325,10 @@ static void test_tcp_fields(void **state)
     assert_null(r.options);
     assert_int_equal(r.options_len, 0);
     assert_int_equal(tapir_tcp_header_len(&r), 20);
-    golden_free(&g);
+    wire_slice_free(&s);
 
     /* SACK: one block, then two (most recent first, RFC 2018 §4), then one again. */
-    parse_golden("tcp_sack.pcap", 4, &g, &r);
+    parse_golden("tcp_sack.pcap", 4, &s, &r);
     assert_int_equal(r.ack, 1001);
     assert_int_equal(r.sack_count, 1);
     assert_int_equal(r.sack[0].left, 1101);
@@ -390,24 +336,24 @@ static void test_tcp_fields(void **state)
     assert_true(r.has_timestamps);
     assert_int_equal(r.ts_ecr, 101);
     assert_int_equal(r.options_len, 24);
-    golden_free(&g);
-    parse_golden("tcp_sack.pcap", 6, &g, &r);
+    wire_slice_free(&s);
+    parse_golden("tcp_sack.pcap", 6, &s, &r);
     assert_int_equal(r.sack_count, 2);
     assert_int_equal(r.sack[0].left, 1201);
     assert_int_equal(r.sack[0].right, 1251);
     assert_int_equal(r.sack[1].left, 1101);
     assert_int_equal(r.sack[1].right, 1151);
     assert_int_equal(r.options_len, 32);
-    golden_free(&g);
-    parse_golden("tcp_sack.pcap", 8, &g, &r);
+    wire_slice_free(&s);
+    parse_golden("tcp_sack.pcap", 8, &s, &r);
     assert_int_equal(r.ack, 1151);
     assert_int_equal(r.sack_count, 1);
     assert_int_equal(r.sack[0].left, 1201);
-    golden_free(&g);
+    wire_slice_free(&s);
 
     /* The unknown option (kind 99, 6 bytes) is skipped by its length; what follows it is
      * still read, and the EOL padding ends the list. */
-    parse_golden("tcp_unknown_opt.pcap", 0, &g, &r);
+    parse_golden("tcp_unknown_opt.pcap", 0, &s, &r);
     assert_true(r.has_mss);
     assert_int_equal(r.mss, 1400);
     assert_true(r.has_wscale);
@@ -419,7 +365,7 @@ static void test_tcp_fields(void **state)
     struct tapir_tcp_repr b = r;
     b.options = NULL;
     assert_int_equal(tapir_tcp_options_len(&b), 8);
-    golden_free(&g);
+    wire_slice_free(&s);
 }
 
 /* A segment carrying `opts` (n bytes, a multiple of 4) as its options, parsed unverified. */
@@ -514,10 +460,8 @@ static void test_tcp_bad_options(void **state)
 static void test_tcp_corruptions(void **state)
 {
     (void)state;
-    struct golden g;
-    golden_load("tcp_ipv4.pcap", &g);
-    struct l4_slice s;
-    l4_slice(g.frames[0].data, g.frames[0].len, PROTO_TCP, &s); /* the SYN, 40 bytes */
+    struct wire_slice s;
+    golden_slice_file("tcp_ipv4.pcap", 0, TAPIR_LAYER_TCP, &s); /* the SYN, 40 bytes */
     assert_int_equal(s.len, 40);
     uint8_t *p = exact_copy(s.bytes, s.len);
     struct tapir_tcp_repr r;
@@ -564,7 +508,7 @@ static void test_tcp_corruptions(void **state)
     ph.src.version = ph.dst.version = 0;
     assert_int_equal(tapir_tcp_parse(p, s.len, &ph, &r), TAPIR_EINVAL);
     free(p);
-    golden_free(&g);
+    wire_slice_free(&s);
 }
 
 static void ph_v6(struct tapir_pseudo_header *ph)
@@ -615,40 +559,34 @@ static void test_tcp_build_options(void **state)
     assert_int_equal(tapir_tcp_parse(out, 40, &ph, &back), 0);
     assert_tcp_fields_equal(&r, &back);
 
-    char buf[512];
-    struct tapir_text t;
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_tcp_print(&t, &r);
-    assert_text_eq(buf, "Flags [S], seq 1, win 64240, options [mss 1460,sackOK,TS val 1 ecr "
-                        "0,nop,wscale 7], length 0");
+    assert_prints(tapir_tcp_print, &r,
+                  "Flags [S], seq 1, win 64240, options [mss 1460,sackOK,TS val 1 ecr "
+                  "0,nop,wscale 7], length 0");
 
     /* Each option alone. */
-    struct tapir_tcp_repr one = {.flags = TAPIR_TCP_ACK};
-    assert_int_equal(tapir_tcp_options_len(&one), 0);
-    assert_int_equal(tapir_tcp_header_len(&one), 20);
-    one.has_timestamps = true;
-    one.ts_val = 0x01020304;
-    one.ts_ecr = 0x05060708;
-    static const uint8_t ts[] = {1, 1, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8};
-    assert_int_equal(tapir_tcp_emit(&one, NULL, out, sizeof out), 32);
-    assert_memory_equal(out + 20, ts, sizeof ts);
-    one.has_timestamps = false;
-    one.sack_permitted = true;
-    static const uint8_t sackok[] = {1, 1, 4, 2};
-    assert_int_equal(tapir_tcp_emit(&one, NULL, out, sizeof out), 24);
-    assert_memory_equal(out + 20, sackok, sizeof sackok);
-    one.sack_permitted = false;
-    one.has_wscale = true;
-    one.wscale = 14;
-    static const uint8_t ws[] = {1, 3, 3, 14};
-    assert_int_equal(tapir_tcp_emit(&one, NULL, out, sizeof out), 24);
-    assert_memory_equal(out + 20, ws, sizeof ws);
-    one.has_wscale = false;
-    one.has_mss = true;
-    one.mss = 536;
-    static const uint8_t mss[] = {2, 4, 2, 24};
-    assert_int_equal(tapir_tcp_emit(&one, NULL, out, sizeof out), 24);
-    assert_memory_equal(out + 20, mss, sizeof mss);
+    struct tapir_tcp_repr none = {.flags = TAPIR_TCP_ACK};
+    assert_int_equal(tapir_tcp_options_len(&none), 0);
+    assert_int_equal(tapir_tcp_header_len(&none), 20);
+    static const struct {
+        struct tapir_tcp_repr r;
+        uint8_t opts[12];
+        size_t len;
+    } alone[] = {
+        {{.flags = TAPIR_TCP_ACK,
+          .has_timestamps = true,
+          .ts_val = 0x01020304,
+          .ts_ecr = 0x05060708},
+         {1, 1, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8},
+         12},
+        {{.flags = TAPIR_TCP_ACK, .sack_permitted = true}, {1, 1, 4, 2}, 4},
+        {{.flags = TAPIR_TCP_ACK, .has_wscale = true, .wscale = 14}, {1, 3, 3, 14}, 4},
+        {{.flags = TAPIR_TCP_ACK, .has_mss = true, .mss = 536}, {2, 4, 2, 24}, 4},
+    };
+    for (size_t i = 0; i < sizeof alone / sizeof alone[0]; i++) {
+        assert_int_equal(tapir_tcp_emit(&alone[i].r, NULL, out, sizeof out),
+                         20 + (int)alone[i].len);
+        assert_memory_equal(out + 20, alone[i].opts, alone[i].len);
+    }
 
     /* An ACK with timestamps and SACK: nop, nop, TS, nop, nop, sack. Three blocks fill the
      * 40 bytes; a fourth does not fit. */
@@ -668,10 +606,9 @@ static void test_tcp_build_options(void **state)
     assert_memory_equal(out + 20, ack_head, sizeof ack_head);
     assert_int_equal(tapir_tcp_parse(out, 60, &ph, &back), 0);
     assert_tcp_fields_equal(&ack, &back);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_tcp_print(&t, &ack);
-    assert_text_eq(buf, "Flags [.], ack 1001, win 64, options [nop,nop,TS val 7 ecr 8,nop,nop,"
-                        "sack 3 {1101:1151}{1201:1251}{1301:1351}], length 0");
+    assert_prints(tapir_tcp_print, &ack,
+                  "Flags [.], ack 1001, win 64, options [nop,nop,TS val 7 ecr 8,nop,nop,"
+                  "sack 3 {1101:1151}{1201:1251}{1301:1351}], length 0");
     ack.sack_count = 4;
     ack.sack[3] = (struct tapir_tcp_sack_block){1401, 1451};
     assert_int_equal(tapir_tcp_options_len(&ack), 48);
@@ -819,7 +756,6 @@ static void test_tcp_print_options(void **state)
 static void test_tcp_print_flags(void **state)
 {
     (void)state;
-    char buf[512];
     struct tapir_text t;
     const uint8_t x = 'x';
     struct tapir_tcp_repr r = {
@@ -833,20 +769,14 @@ static void test_tcp_print_flags(void **state)
         .payload = &x,
         .payload_len = 1,
     };
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_tcp_print(&t, &r);
-    assert_text_eq(buf, "Flags [FSRP.UEW], seq 1:2, ack 2, win 3, urg 77, length 1");
+    assert_prints(tapir_tcp_print, &r, "Flags [FSRP.UEW], seq 1:2, ack 2, win 3, urg 77, length 1");
 
     /* No flag at all; and AE alone, which tcpdump 4.99 does not show either. */
     r.flags = 0;
     r.payload_len = 0;
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_tcp_print(&t, &r);
-    assert_text_eq(buf, "Flags [none], win 3, length 0");
+    assert_prints(tapir_tcp_print, &r, "Flags [none], win 3, length 0");
     r.flags = TAPIR_TCP_AE;
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_tcp_print(&t, &r);
-    assert_text_eq(buf, "Flags [none], win 3, length 0");
+    assert_prints(tapir_tcp_print, &r, "Flags [none], win 3, length 0");
 
     /* The end of the data wraps around the sequence space. */
     static const uint8_t ten[10] = "0123456789";
@@ -854,9 +784,7 @@ static void test_tcp_print_flags(void **state)
     r.seq = 4294967290u;
     r.payload = ten;
     r.payload_len = 10;
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_tcp_print(&t, &r);
-    assert_text_eq(buf, "Flags [.], seq 4294967290:4, ack 2, win 3, length 10");
+    assert_prints(tapir_tcp_print, &r, "Flags [.], seq 4294967290:4, ack 2, win 3, length 10");
 
     /* A printer cut short by a small buffer stays NUL-terminated. */
     char small[16];
@@ -869,97 +797,91 @@ static void test_tcp_print_flags(void **state)
 static void test_tcp_verbose(void **state)
 {
     (void)state;
-    struct golden g;
+    struct wire_slice s;
     struct tapir_tcp_repr r;
-    char buf[1024];
-    struct tapir_text t;
 
-    parse_golden("tcp_ipv4.pcap", 0, &g, &r);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_tcp_print_verbose(&t, &r);
-    assert_text_eq(buf, "TCP\n"
-                        "  source port: 40100\n"
-                        "  destination port: 40200\n"
-                        "  sequence number: 3511668213\n"
-                        "  acknowledgment number: 0\n"
-                        "  header length: 40\n"
-                        "  flags: 0x002 (SYN)\n"
-                        "  window: 64240\n"
-                        "  checksum: 0x1983\n"
-                        "  urgent pointer: 0\n"
-                        "  options length: 20\n"
-                        "  option: mss 1460\n"
-                        "  option: sackOK\n"
-                        "  option: TS val 1232799077 ecr 0\n"
-                        "  option: nop\n"
-                        "  option: wscale 10\n"
-                        "  payload length: 0\n");
-    golden_free(&g);
+    parse_golden("tcp_ipv4.pcap", 0, &s, &r);
+    assert_prints(tapir_tcp_print_verbose, &r,
+                  "TCP\n"
+                  "  source port: 40100\n"
+                  "  destination port: 40200\n"
+                  "  sequence number: 3511668213\n"
+                  "  acknowledgment number: 0\n"
+                  "  header length: 40\n"
+                  "  flags: 0x002 (SYN)\n"
+                  "  window: 64240\n"
+                  "  checksum: 0x1983\n"
+                  "  urgent pointer: 0\n"
+                  "  options length: 20\n"
+                  "  option: mss 1460\n"
+                  "  option: sackOK\n"
+                  "  option: TS val 1232799077 ecr 0\n"
+                  "  option: nop\n"
+                  "  option: wscale 10\n"
+                  "  payload length: 0\n");
+    wire_slice_free(&s);
 
-    parse_golden("tcp_sack.pcap", 6, &g, &r);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_tcp_print_verbose(&t, &r);
-    assert_text_eq(buf, "TCP\n"
-                        "  source port: 40300\n"
-                        "  destination port: 40400\n"
-                        "  sequence number: 4274399674\n"
-                        "  acknowledgment number: 1001\n"
-                        "  header length: 52\n"
-                        "  flags: 0x010 (ACK)\n"
-                        "  window: 64\n"
-                        "  checksum: 0x5206\n"
-                        "  urgent pointer: 0\n"
-                        "  options length: 32\n"
-                        "  option: nop\n"
-                        "  option: nop\n"
-                        "  option: TS val 2981467667 ecr 101\n"
-                        "  option: nop\n"
-                        "  option: nop\n"
-                        "  option: sack 2 {1201:1251}{1101:1151}\n"
-                        "  payload length: 0\n");
-    golden_free(&g);
+    parse_golden("tcp_sack.pcap", 6, &s, &r);
+    assert_prints(tapir_tcp_print_verbose, &r,
+                  "TCP\n"
+                  "  source port: 40300\n"
+                  "  destination port: 40400\n"
+                  "  sequence number: 4274399674\n"
+                  "  acknowledgment number: 1001\n"
+                  "  header length: 52\n"
+                  "  flags: 0x010 (ACK)\n"
+                  "  window: 64\n"
+                  "  checksum: 0x5206\n"
+                  "  urgent pointer: 0\n"
+                  "  options length: 32\n"
+                  "  option: nop\n"
+                  "  option: nop\n"
+                  "  option: TS val 2981467667 ecr 101\n"
+                  "  option: nop\n"
+                  "  option: nop\n"
+                  "  option: sack 2 {1201:1251}{1101:1151}\n"
+                  "  payload length: 0\n");
+    wire_slice_free(&s);
 
-    parse_golden("tcp_unknown_opt.pcap", 0, &g, &r);
+    parse_golden("tcp_unknown_opt.pcap", 0, &s, &r);
     r.flags |= TAPIR_TCP_AE | 0x400 | TAPIR_TCP_ECE | TAPIR_TCP_CWR;
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_tcp_print_verbose(&t, &r);
-    assert_text_eq(buf, "TCP\n"
-                        "  source port: 40401\n"
-                        "  destination port: 40300\n"
-                        "  sequence number: 5000\n"
-                        "  acknowledgment number: 0\n"
-                        "  header length: 36\n"
-                        "  flags: 0x5c2 (SYN, ECE, CWR, AE, reserved 0x400)\n"
-                        "  window: 29200\n"
-                        "  checksum: 0x96bb\n"
-                        "  urgent pointer: 0\n"
-                        "  options length: 16\n"
-                        "  option: mss 1400\n"
-                        "  option: unknown-99 0xdeadbeef\n"
-                        "  option: nop\n"
-                        "  option: wscale 3\n"
-                        "  option: eol\n"
-                        "  payload length: 0\n");
-    golden_free(&g);
+    assert_prints(tapir_tcp_print_verbose, &r,
+                  "TCP\n"
+                  "  source port: 40401\n"
+                  "  destination port: 40300\n"
+                  "  sequence number: 5000\n"
+                  "  acknowledgment number: 0\n"
+                  "  header length: 36\n"
+                  "  flags: 0x5c2 (SYN, ECE, CWR, AE, reserved 0x400)\n"
+                  "  window: 29200\n"
+                  "  checksum: 0x96bb\n"
+                  "  urgent pointer: 0\n"
+                  "  options length: 16\n"
+                  "  option: mss 1400\n"
+                  "  option: unknown-99 0xdeadbeef\n"
+                  "  option: nop\n"
+                  "  option: wscale 3\n"
+                  "  option: eol\n"
+                  "  payload length: 0\n");
+    wire_slice_free(&s);
 
     /* No flags; a malformed raw list. */
     static const uint8_t bad[] = {2, 9, 0, 0};
     struct tapir_tcp_repr z = {.options = bad, .options_len = sizeof bad};
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_tcp_print_verbose(&t, &z);
-    assert_text_eq(buf, "TCP\n"
-                        "  source port: 0\n"
-                        "  destination port: 0\n"
-                        "  sequence number: 0\n"
-                        "  acknowledgment number: 0\n"
-                        "  header length: 24\n"
-                        "  flags: 0x000 (none)\n"
-                        "  window: 0\n"
-                        "  checksum: 0x0000\n"
-                        "  urgent pointer: 0\n"
-                        "  options length: 4\n"
-                        "  option: [bad opt]\n"
-                        "  payload length: 0\n");
+    assert_prints(tapir_tcp_print_verbose, &z,
+                  "TCP\n"
+                  "  source port: 0\n"
+                  "  destination port: 0\n"
+                  "  sequence number: 0\n"
+                  "  acknowledgment number: 0\n"
+                  "  header length: 24\n"
+                  "  flags: 0x000 (none)\n"
+                  "  window: 0\n"
+                  "  checksum: 0x0000\n"
+                  "  urgent pointer: 0\n"
+                  "  options length: 4\n"
+                  "  option: [bad opt]\n"
+                  "  payload length: 0\n");
 }
 
 int main(void)

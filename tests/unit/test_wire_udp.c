@@ -13,53 +13,11 @@
 
 #include "wire/bytes.h"
 #include "golden.h"
+#include "wire_slices.h"
 #include "tapir/error.h"
-#include "tapir/wire/ethernet.h"
 #include "tapir/wire/udp.h"
 
 #define PROTO_UDP 17
-
-/* The UDP bytes of a captured frame and the pseudo-header its IP header gives. The IPv4 and
- * IPv6 modules are not used here on purpose: the few IP fields needed are read directly
- * (IPv4: IHL, total length, protocol, addresses; IPv6: payload length, next header,
- * addresses; the captures carry no IPv6 extension headers). */
-struct l4_slice {
-    const uint8_t *bytes;
-    size_t len;
-    struct tapir_pseudo_header ph;
-};
-
-static void l4_slice(const uint8_t *frame, size_t len, uint8_t protocol, struct l4_slice *out)
-{
-    struct tapir_eth_repr eth;
-    assert_int_equal(tapir_eth_parse(frame, len, &eth), 0);
-    const uint8_t *ip = eth.payload;
-    memset(out, 0, sizeof *out);
-    out->ph.protocol = protocol;
-    if (eth.ethertype == TAPIR_ETHERTYPE_IPV4) {
-        assert_true(eth.payload_len >= 20);
-        size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-        size_t total = load_be16(ip + 2);
-        assert_int_equal(ip[9], protocol);
-        assert_true(total <= eth.payload_len && ihl <= total);
-        out->ph.src.version = out->ph.dst.version = TAPIR_IP_V4;
-        memcpy(out->ph.src.v4.bytes, ip + 12, 4);
-        memcpy(out->ph.dst.v4.bytes, ip + 16, 4);
-        out->bytes = ip + ihl;
-        out->len = total - ihl;
-    } else {
-        assert_int_equal(eth.ethertype, TAPIR_ETHERTYPE_IPV6);
-        assert_true(eth.payload_len >= 40);
-        size_t plen = load_be16(ip + 4);
-        assert_int_equal(ip[6], protocol);
-        assert_true(40 + plen <= eth.payload_len);
-        out->ph.src.version = out->ph.dst.version = TAPIR_IP_V6;
-        memcpy(out->ph.src.v6.bytes, ip + 8, 16);
-        memcpy(out->ph.dst.v6.bytes, ip + 24, 16);
-        out->bytes = ip + 40;
-        out->len = plen;
-    }
-}
 
 static void assert_udp_equal(const struct tapir_udp_repr *a, const struct tapir_udp_repr *b)
 {
@@ -94,10 +52,9 @@ static void test_udp_golden(void **state)
         struct golden g;
         golden_load(golden_udp[i].file, &g);
         assert_int_equal(g.count, strcmp(golden_udp[i].file, "udp_ipv4.pcap") == 0 ? 3 : 2);
-        struct l4_slice s;
-        l4_slice(g.frames[golden_udp[i].index].data, g.frames[golden_udp[i].index].len, PROTO_UDP,
-                 &s);
-        uint8_t *seg = exact_copy(s.bytes, s.len);
+        struct wire_slice s;
+        golden_slice(&g, golden_udp[i].index, TAPIR_LAYER_UDP, &s);
+        uint8_t *seg = s.bytes;
         size_t len = s.len;
 
         /* Parse, verified against the pseudo-header, and unverified: the same repr. */
@@ -139,14 +96,10 @@ static void test_udp_golden(void **state)
             free(p);
         }
 
-        char buf[256];
-        struct tapir_text t;
-        tapir_text_init(&t, buf, sizeof buf);
-        tapir_udp_print(&t, &r);
         char expect[64];
         snprintf(expect, sizeof expect, "UDP, length %zu", strlen(golden_udp[i].payload));
-        assert_text_eq(buf, expect);
-        free(seg);
+        assert_prints(tapir_udp_print, &r, expect);
+        wire_slice_free(&s);
         golden_free(&g);
     }
 }
@@ -155,10 +108,8 @@ static void test_udp_golden(void **state)
 static void test_udp_trailing_bytes(void **state)
 {
     (void)state;
-    struct golden g;
-    golden_load("udp_ipv4.pcap", &g);
-    struct l4_slice s;
-    l4_slice(g.frames[1].data, g.frames[1].len, PROTO_UDP, &s);
+    struct wire_slice s;
+    golden_slice_file("udp_ipv4.pcap", 1, TAPIR_LAYER_UDP, &s);
     uint8_t *p = malloc(s.len + 6);
     memcpy(p, s.bytes, s.len);
     memset(p + s.len, 0x5a, 6);
@@ -166,19 +117,16 @@ static void test_udp_trailing_bytes(void **state)
     assert_int_equal(tapir_udp_parse(p, s.len + 6, &s.ph, &r), 0);
     assert_int_equal(r.payload_len, strlen(reply));
     free(p);
-    golden_free(&g);
+    wire_slice_free(&s);
 }
 
 static void test_udp_corruptions(void **state)
 {
     (void)state;
-    struct golden g4, g6;
-    golden_load("udp_ipv4.pcap", &g4);
-    golden_load("udp_ipv6.pcap", &g6);
-    struct l4_slice s4, s6, s4n;
-    l4_slice(g4.frames[0].data, g4.frames[0].len, PROTO_UDP, &s4);
-    l4_slice(g4.frames[2].data, g4.frames[2].len, PROTO_UDP, &s4n);
-    l4_slice(g6.frames[0].data, g6.frames[0].len, PROTO_UDP, &s6);
+    struct wire_slice s4, s6, s4n;
+    golden_slice_file("udp_ipv4.pcap", 0, TAPIR_LAYER_UDP, &s4);
+    golden_slice_file("udp_ipv4.pcap", 2, TAPIR_LAYER_UDP, &s4n);
+    golden_slice_file("udp_ipv6.pcap", 0, TAPIR_LAYER_UDP, &s6);
     struct tapir_udp_repr r;
 
     uint8_t *p = exact_copy(s4.bytes, s4.len);
@@ -240,42 +188,39 @@ static void test_udp_corruptions(void **state)
     assert_int_equal(tapir_udp_parse(p, s6.len, &s6.ph, &r), TAPIR_EBADCHECKSUM);
     free(p);
 
-    golden_free(&g4);
-    golden_free(&g6);
+    wire_slice_free(&s4);
+    wire_slice_free(&s4n);
+    wire_slice_free(&s6);
 }
 
 static void test_udp_verbose(void **state)
 {
     (void)state;
-    struct golden g;
-    golden_load("udp_ipv4.pcap", &g);
-    struct l4_slice s;
-    char buf[512];
-    struct tapir_text t;
-    struct tapir_udp_repr r;
-
-    l4_slice(g.frames[0].data, g.frames[0].len, PROTO_UDP, &s);
-    assert_int_equal(tapir_udp_parse(s.bytes, s.len, &s.ph, &r), 0);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_udp_print_verbose(&t, &r);
-    assert_text_eq(buf, "UDP\n"
-                        "  source port: 40001\n"
-                        "  destination port: 40000\n"
-                        "  length: 40\n"
-                        "  checksum: 0x61f2\n"
-                        "  payload length: 32\n");
-
-    l4_slice(g.frames[2].data, g.frames[2].len, PROTO_UDP, &s);
-    assert_int_equal(tapir_udp_parse(s.bytes, s.len, &s.ph, &r), 0);
-    tapir_text_init(&t, buf, sizeof buf);
-    tapir_udp_print_verbose(&t, &r);
-    assert_text_eq(buf, "UDP\n"
-                        "  source port: 40002\n"
-                        "  destination port: 40001\n"
-                        "  length: 13\n"
-                        "  checksum: 0x0000 (none)\n"
-                        "  payload length: 5\n");
-    golden_free(&g);
+    static const struct {
+        size_t frame;
+        const char *text;
+    } cases[] = {
+        {0, "UDP\n"
+            "  source port: 40001\n"
+            "  destination port: 40000\n"
+            "  length: 40\n"
+            "  checksum: 0x61f2\n"
+            "  payload length: 32\n"},
+        {2, "UDP\n"
+            "  source port: 40002\n"
+            "  destination port: 40001\n"
+            "  length: 13\n"
+            "  checksum: 0x0000 (none)\n"
+            "  payload length: 5\n"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct wire_slice s;
+        struct tapir_udp_repr r;
+        golden_slice_file("udp_ipv4.pcap", cases[i].frame, TAPIR_LAYER_UDP, &s);
+        assert_int_equal(tapir_udp_parse(s.bytes, s.len, &s.ph, &r), 0);
+        assert_prints(tapir_udp_print_verbose, &r, cases[i].text);
+        wire_slice_free(&s);
+    }
 }
 
 static void ph_v4(struct tapir_pseudo_header *ph)
