@@ -1,6 +1,5 @@
 /* The runtime shared by the apps (see runtime.h). */
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,13 +9,17 @@
 #include "tapir/error.h"
 #include "tapir/wire/dissect.h"
 
-/* Set by the signal handler: the one piece of global state, and it belongs to the app. */
+/* Set by the signal handler: the app's only global state. The handler also stops the
+ * loop, which wakes a wait already in progress (tapir_loop_stop is signal-safe). */
 static volatile sig_atomic_t stop_requested;
+static struct tapir_loop *signal_loop;
 
 static void on_signal(int sig)
 {
     (void)sig;
     stop_requested = 1;
+    if (signal_loop)
+        tapir_loop_stop(signal_loop);
 }
 
 tapir_instant app_now(void)
@@ -146,6 +149,16 @@ static int bring_up(struct app_runtime *rt)
         if ((rc = tapir_iface_set_default_gateway(&rt->iface, &gw)) != 0)
             return fail(rt, "--gw6", rc);
     }
+    /* The event loop sleeps on the device until a frame or the next deadline; held
+     * frames of the fault injector are a deadline of their own. */
+    if ((rc = tapir_loop_init(&rt->loop, NULL)) != 0)
+        return fail(rt, "event loop", rc);
+    rt->has_loop = true;
+    signal_loop = &rt->loop;
+    if ((rc = tapir_loop_set_iface(&rt->loop, &rt->iface)) != 0)
+        return fail(rt, "event loop", rc);
+    if (rt->has_fault && (rc = tapir_loop_add_fault(&rt->loop, &rt->fault_source, &rt->fault)) != 0)
+        return fail(rt, "event loop", rc);
     return 0;
 }
 
@@ -188,31 +201,11 @@ bool app_runtime_stopping(const struct app_runtime *rt)
 void app_runtime_step(struct app_runtime *rt, tapir_instant until)
 {
     tapir_instant now = app_now();
-    tapir_iface_poll(&rt->iface, now);
-    if (rt->has_fault)
-        tapir_fault_poll(&rt->fault);
-    now = app_now();
-    tapir_instant at = tapir_iface_poll_at(&rt->iface, now);
-    if (rt->has_fault && tapir_fault_poll_at(&rt->fault) < at)
-        at = tapir_fault_poll_at(&rt->fault);
-    if (until < at)
-        at = until;
-    if (rt->deadline < at)
-        at = rt->deadline;
-    if (at <= now)
-        return;
-    /* Sleep on the device until a frame arrives or the next deadline; cap the wait so a
-     * signal that lands between the check and poll() is seen within 100 ms. */
-    tapir_instant wait_us = at - now;
-    if (wait_us > 100000)
-        wait_us = 100000;
-    struct pollfd pfd = {.fd = tapir_device_fd(rt->dev), .events = POLLIN};
-    int timeout_ms = (int)((wait_us + 999) / 1000);
-    if (pfd.fd >= 0 && poll(&pfd, 1, timeout_ms) > 0) {
-        /* Woken by a frame: take it now, so the caller sees its effect (a reply in a
-         * socket) before it decides to wait again. */
-        tapir_iface_poll(&rt->iface, app_now());
-    }
+    if (rt->deadline < until)
+        until = rt->deadline;
+    /* One round: poll, sleep on the device until a frame, a deadline or `until`, poll
+     * again; a signal ends the sleep at once. */
+    tapir_loop_run_once(&rt->loop, until > now ? until - now : 0);
 }
 
 static void print_counters(const struct app_runtime *rt)
@@ -255,6 +248,11 @@ void app_runtime_close(struct app_runtime *rt)
 {
     if (rt->iface_mem)
         print_counters(rt);
+    if (rt->has_loop) {
+        signal_loop = NULL;
+        tapir_loop_close(&rt->loop);
+        rt->has_loop = false;
+    }
     if (rt->has_pcap)
         tapir_pcap_close(&rt->pcap);
     if (rt->has_tuntap)

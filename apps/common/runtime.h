@@ -8,6 +8,7 @@
 
 #include "options.h"
 #include "tapir/iface.h"
+#include "tapir/loop.h"
 #include "tapir/phy.h"
 #include "tapir/random.h"
 
@@ -25,6 +26,9 @@ struct app_runtime {
     struct tapir_prng prng;
     struct tapir_iface iface;
     void *iface_mem;
+    struct tapir_loop loop;
+    struct tapir_loop_source fault_source;
+    bool has_loop;
     tapir_instant started_at;
     tapir_instant deadline; /* --duration, or TAPIR_INSTANT_NEVER */
 };

@@ -28,7 +28,10 @@ enum tapir_error {
     TAPIR_EAGAIN = -10015,        /* nothing to receive / no room now: poll, then retry */
     TAPIR_ENOROUTE = -10016,      /* no route to the destination */
     TAPIR_ENOADDR = -10017,       /* no local address to send from */
-    TAPIR_E_LAST_ = -10018
+    TAPIR_ECONNRESET = -10018,    /* the peer reset the connection */
+    TAPIR_ECONNREFUSED = -10019,  /* the peer refused the connection (RST to our SYN) */
+    TAPIR_ETIMEDOUT = -10020,     /* the peer stopped answering */
+    TAPIR_E_LAST_ = -10021
 };
 
 /* A short, static, human-readable text for a tapir code or a negated errno.

@@ -12,6 +12,7 @@
 
 enum tapir_socket_kind {
     TAPIR_SOCKET_ICMP = 1,
+    TAPIR_SOCKET_TCP = 2,
 };
 
 struct tapir_socket_link {

@@ -37,6 +37,9 @@ static const struct error_entry errors[] = {
     {TAPIR_ENOROUTE, "TAPIR_ENOROUTE",
      "no route to the destination: add an address on its network or a gateway"},
     {TAPIR_ENOADDR, "TAPIR_ENOADDR", "no local address of that IP version to send from"},
+    {TAPIR_ECONNRESET, "TAPIR_ECONNRESET", "connection reset by the peer"},
+    {TAPIR_ECONNREFUSED, "TAPIR_ECONNREFUSED", "connection refused: nothing listens on that port"},
+    {TAPIR_ETIMEDOUT, "TAPIR_ETIMEDOUT", "connection timed out: the peer stopped answering"},
 };
 
 static const struct error_entry *find(int code)

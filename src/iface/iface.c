@@ -322,6 +322,7 @@ int tapir_iface_poll(struct tapir_iface *iface, tapir_instant now)
     tapir__neighbor_poll(iface, now);
     reasm_poll(iface, now);
     tapir__icmp_sockets_poll(iface, now);
+    tapir__tcp_sockets_poll(iface, now);
     tapir__flush(iface);
     return received;
 }
@@ -333,6 +334,9 @@ tapir_instant tapir_iface_poll_at(const struct tapir_iface *iface, tapir_instant
     if (n < at)
         at = n;
     n = tapir__reasm_poll_at(&iface->reasm);
+    if (n < at)
+        at = n;
+    n = tapir__tcp_sockets_poll_at(iface);
     if (n < at)
         at = n;
     for (const struct tapir_socket_link *s = iface->sockets; s; s = s->next) {

@@ -85,6 +85,12 @@ struct tapir_icmp_meta;
 int tapir__icmp_send_echo(struct tapir_iface *iface, tapir_instant now, uint16_t ident,
                           const struct tapir__icmp_tx *tx);
 
+/* ---- iface_tcp.c ---- */
+void tapir__tcp_segment_input(struct tapir_iface *iface, tapir_instant now,
+                              const struct tapir__ip_info *ip, const uint8_t *buf, size_t len);
+void tapir__tcp_sockets_poll(struct tapir_iface *iface, tapir_instant now);
+tapir_instant tapir__tcp_sockets_poll_at(const struct tapir_iface *iface);
+
 /* ---- iface_icmpv6.c / iface_ndp.c ---- */
 void tapir__icmpv6_error(struct tapir_iface *iface, tapir_instant now,
                          const struct tapir__ip_info *ip, uint8_t type, uint8_t code,

@@ -85,8 +85,8 @@ static void transport_input(struct tapir_iface *iface, tapir_instant now,
         /* RFC 1122 §3.2.2.1 / RFC 4443 §3.1: port unreachable. */
         tapir__icmp_error(iface, now, ip, v4 ? 3 : 1, v4 ? 3 : 4, 0);
         return;
-    case 6: /* TCP: no TCP yet; a closed port will answer RST once it exists */
-        tapir__drop(iface, TAPIR_DROP_NO_SOCKET);
+    case 6: /* TCP */
+        tapir__tcp_segment_input(iface, now, ip, payload, len);
         return;
     case 59: /* IPv6 No Next Header: nothing to do (RFC 8200 §4.7) */
         return;

@@ -1,0 +1,406 @@
+/* TCP segment arrival (RFC 9293 §3.10.7), with RFC 5961's defences and RFC 7323's
+ * timestamps. */
+#include <string.h>
+
+#include "tcp_internal.h"
+
+static uint32_t seg_len(const struct tapir_tcp_repr *seg)
+{
+    return (uint32_t)seg->payload_len + ((seg->flags & TAPIR_TCP_SYN) ? 1u : 0u) +
+           ((seg->flags & TAPIR_TCP_FIN) ? 1u : 0u);
+}
+
+/* The receive window we offer: the free space of the receive buffer. */
+static uint32_t rcv_wnd(const struct tapir_tcp_socket *s)
+{
+    size_t free_space = tapir__byte_ring_free(&s->rx);
+    return free_space > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)free_space;
+}
+
+/* Options of a SYN or SYN-ACK: what both sides will use (RFC 7323 §1.3, RFC 2018 §2:
+ * each only when both offered it). */
+static void take_syn_options(struct tapir_tcp_socket *s, const struct tapir_tcp_repr *seg,
+                             bool we_offered_all)
+{
+    if (seg->has_mss && seg->mss > 0)
+        s->peer_mss = seg->mss;
+    s->wscale_ok = seg->has_wscale && we_offered_all;
+    s->snd_wscale = s->wscale_ok ? (seg->wscale > 14 ? 14 : seg->wscale) : 0;
+    if (!s->wscale_ok)
+        s->rcv_wscale = 0;
+    s->ts_ok = seg->has_timestamps && we_offered_all;
+    if (s->ts_ok)
+        s->ts_recent = seg->ts_val;
+    s->sack_ok = seg->sack_permitted && we_offered_all;
+    /* The segment size we send: the smaller MSS, less the timestamp option we will carry
+     * (RFC 6691). */
+    uint16_t mss = s->mss < s->peer_mss ? s->mss : s->peer_mss;
+    if (s->ts_ok)
+        mss = (uint16_t)(mss - 12);
+    s->mss = mss;
+    tapir__cc_init(&s->cc, s->cfg.cc, s->mss);
+}
+
+static void update_window(struct tapir_tcp_socket *s, const struct tapir_tcp_repr *seg)
+{
+    /* RFC 9293 §3.10.7.4: only a segment newer than the last window update changes it. */
+    if (seq_lt(s->snd_wl1, seg->seq) || (s->snd_wl1 == seg->seq && seq_le(s->snd_wl2, seg->ack))) {
+        uint32_t wnd = (uint32_t)seg->window << ((seg->flags & TAPIR_TCP_SYN) ? 0 : s->snd_wscale);
+        s->snd_wnd = wnd;
+        if (wnd > s->max_snd_wnd)
+            s->max_snd_wnd = wnd;
+        s->snd_wl1 = seg->seq;
+        s->snd_wl2 = seg->ack;
+    }
+}
+
+static void arm_rto(struct tapir_tcp_socket *s, tapir_instant now)
+{
+    s->rto_at = now + tapir__rto_current(&s->rto);
+}
+
+/* New data acknowledged: free it, time it, grow the window, re-arm the timer. */
+static void ack_advance(struct tapir_tcp_socket *s, tapir_instant now,
+                        const struct tapir_tcp_repr *seg)
+{
+    uint32_t acked = seg->ack - s->snd_una;
+    uint32_t in_flight = s->snd_max - s->snd_una;
+    /* Sequence space our SYN or FIN took holds no byte of the send buffer. */
+    uint32_t data = acked;
+    if (s->snd_una == s->iss && data > 0)
+        data--; /* the SYN */
+    size_t queued = tapir__byte_ring_len(&s->tx);
+    if (data > queued)
+        data = (uint32_t)queued; /* the rest acknowledges our FIN */
+    tapir__byte_ring_consume(&s->tx, data);
+    s->snd_una = seg->ack;
+    if (seq_lt(s->snd_nxt, s->snd_una))
+        s->snd_nxt = s->snd_una;
+    s->stats.bytes_sent += data;
+
+    /* RTT: from the echoed timestamp (RFC 7323 §4), else from the one timed segment if it
+     * was not retransmitted (Karn's rule: rtt_active is cleared on retransmission). */
+    tapir_instant rtt = -1;
+    if (s->ts_ok && seg->has_timestamps && seg->ts_ecr != 0)
+        rtt = (tapir_instant)(tapir__tcp_ts_now(s, now) - seg->ts_ecr) * 1000;
+    else if (s->rtt_active && seq_gt(seg->ack, s->rtt_seq))
+        rtt = now - s->rtt_start;
+    if (rtt >= 0)
+        tapir__rto_sample(&s->rto, rtt);
+    if (s->rtt_active && seq_gt(seg->ack, s->rtt_seq))
+        s->rtt_active = false;
+
+    if (tapir__cc_in_recovery(&s->cc)) {
+        if (seq_ge(seg->ack, s->recover))
+            tapir__cc_on_recovery_exit(&s->cc, s->snd_max - s->snd_una);
+        else
+            tapir__cc_recovery_partial_ack(&s->cc, acked);
+    } else {
+        tapir__cc_on_ack(&s->cc, acked, now, tapir__rto_srtt(&s->rto), in_flight);
+    }
+    s->dupacks = 0;
+    s->retries = 0;
+    if (s->snd_una == s->snd_max)
+        s->rto_at = TAPIR_INSTANT_NEVER;
+    else
+        arm_rto(s, now);
+}
+
+/* RFC 5681 §3.2 / RFC 6582: the third duplicate ACK retransmits the first unacknowledged
+ * segment and enters fast recovery. */
+static void duplicate_ack(struct tapir_tcp_socket *s)
+{
+    if (++s->dupacks != 3 || tapir__cc_in_recovery(&s->cc))
+        return;
+    s->recover = s->snd_max;
+    tapir__cc_on_congestion_event(&s->cc, s->snd_max - s->snd_una);
+    s->snd_nxt = s->snd_una; /* resend from the hole; go-back-N until SACK recovery lands */
+    s->rtt_active = false;
+    s->stats.fast_retransmits++;
+}
+
+/* Payload and FIN of an acceptable segment, trimmed to the window. */
+/* RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at least every second full segment, and within
+ * 40 ms (Linux's minimum delayed-ACK time) otherwise. */
+#define DELAYED_ACK_US (40 * (tapir_instant)TAPIR_US_PER_MS)
+
+static void take_text(struct tapir_tcp_socket *s, tapir_instant now,
+                      const struct tapir_tcp_repr *seg)
+{
+    uint32_t seq = seg->seq;
+    const uint8_t *data = seg->payload;
+    uint32_t len = (uint32_t)seg->payload_len;
+    if (seg->flags & TAPIR_TCP_SYN)
+        seq++;
+    if (seq_lt(seq, s->rcv_nxt)) {
+        uint32_t skip = s->rcv_nxt - seq;
+        if (skip >= len) {
+            len = 0;
+        } else {
+            data += skip;
+            len -= skip;
+        }
+        seq = s->rcv_nxt;
+    }
+    uint32_t off = seq - s->rcv_nxt;
+    if (len > 0) {
+        size_t stored = tapir__byte_ring_write_at(&s->rx, off, data, len);
+        if (stored < len)
+            len = (uint32_t)stored; /* beyond the window: trimmed */
+        if (len > 0 && tapir__assembler_add(&s->ooo, off, len) != 0)
+            len = 0; /* too many holes: dropped, the peer will resend */
+        if (off > 0 && len > 0) {
+            s->stats.out_of_order_segments++;
+            s->ack_now = true; /* RFC 5681 §4.2: immediate ACK for out-of-order data */
+        }
+        uint32_t ready = tapir__assembler_front(&s->ooo);
+        if (ready > 0) {
+            tapir__byte_ring_commit(&s->rx, ready);
+            tapir__assembler_advance(&s->ooo, ready);
+            s->rcv_nxt += ready;
+            s->stats.bytes_received += ready;
+            /* A hole filled: ACK at once (RFC 5681 §4.2); else every second segment. */
+            bool plain_in_order = off == 0 && s->ooo.count == 0;
+            if (!plain_in_order || ++s->segs_since_ack >= 2)
+                s->ack_now = true;
+            else if (s->delack_at == TAPIR_INSTANT_NEVER)
+                s->delack_at = now + DELAYED_ACK_US;
+        }
+    }
+    /* The FIN counts once everything before it arrived. */
+    if ((seg->flags & TAPIR_TCP_FIN) && !s->fin_received &&
+        seg->seq + seg_len(seg) - 1 == s->rcv_nxt && s->ooo.count == 0) {
+        s->rcv_nxt++;
+        s->fin_received = true;
+        s->ack_now = true;
+        switch (s->state) {
+        case TAPIR_TCP_SYN_RECEIVED:
+        case TAPIR_TCP_ESTABLISHED:
+            tapir__tcp_set_state(s, TAPIR_TCP_CLOSE_WAIT);
+            break;
+        case TAPIR_TCP_FIN_WAIT_1:
+            /* Our FIN not yet acknowledged: simultaneous close. */
+            tapir__tcp_set_state(s, TAPIR_TCP_CLOSING);
+            break;
+        case TAPIR_TCP_FIN_WAIT_2:
+            tapir__tcp_set_state(s, TAPIR_TCP_TIME_WAIT);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static bool acceptable(const struct tapir_tcp_socket *s, const struct tapir_tcp_repr *seg)
+{
+    /* RFC 9293 §3.10.7.4, the four cases of the acceptability test. */
+    uint32_t len = seg_len(seg);
+    uint32_t wnd = rcv_wnd(s);
+    if (len == 0 && wnd == 0)
+        return seg->seq == s->rcv_nxt;
+    if (len == 0)
+        return seq_le(s->rcv_nxt, seg->seq) && seq_lt(seg->seq, s->rcv_nxt + wnd);
+    if (wnd == 0)
+        return false;
+    uint32_t last = seg->seq + len - 1;
+    return (seq_le(s->rcv_nxt, seg->seq) && seq_lt(seg->seq, s->rcv_nxt + wnd)) ||
+           (seq_le(s->rcv_nxt, last) && seq_lt(last, s->rcv_nxt + wnd));
+}
+
+static int listen_input(struct tapir_tcp_socket *s, tapir_instant now,
+                        const struct tapir_ip_addr *src, const struct tapir_ip_addr *dst,
+                        const struct tapir_tcp_repr *seg, const struct tapir__tcp_env *env)
+{
+    if (seg->flags & TAPIR_TCP_RST)
+        return TAPIR__TCP_TAKEN;
+    if (seg->flags & TAPIR_TCP_ACK)
+        return TAPIR__TCP_REJECT;
+    if (!(seg->flags & TAPIR_TCP_SYN))
+        return TAPIR__TCP_TAKEN;
+    struct tapir_tcp_socket *c = NULL;
+    for (unsigned i = 0; i < s->backlog_len && !c; i++) {
+        struct tapir_tcp_socket *b = s->backlog[i];
+        if (b->state == TAPIR_TCP_CLOSED && b->parent == NULL && !b->accepted)
+            c = b;
+    }
+    if (!c)
+        return TAPIR__TCP_TAKEN; /* backlog full: the SYN is dropped (cookies come later) */
+    c->parent = s;
+    c->cfg = s->cfg;
+    c->local.addr = *dst;
+    c->local.port = seg->dst_port;
+    c->remote.addr = *src;
+    c->remote.port = seg->src_port;
+    c->error = 0;
+    c->fin_queued = c->fin_sent = c->fin_received = false;
+    tapir__tcp_setup_connection(c, env->mtu);
+    c->irs = seg->seq;
+    c->rcv_nxt = seg->seq + 1;
+    c->iss = env->isn;
+    c->snd_una = c->snd_nxt = c->snd_max = env->isn;
+    c->ts_base = (uint32_t)(now / 1000);
+    /* Every option the SYN offers is offered back (the listener rule). */
+    take_syn_options(c, seg, true);
+    c->snd_wnd = seg->window;
+    c->snd_wl1 = seg->seq;
+    c->snd_wl2 = 0;
+    c->send_syn = true;
+    tapir__tcp_set_state(c, TAPIR_TCP_SYN_RECEIVED);
+    return TAPIR__TCP_TAKEN;
+}
+
+static int syn_sent_input(struct tapir_tcp_socket *s, tapir_instant now,
+                          const struct tapir_tcp_repr *seg)
+{
+    bool has_ack = (seg->flags & TAPIR_TCP_ACK) != 0;
+    if (has_ack && (seq_le(seg->ack, s->iss) || seq_gt(seg->ack, s->snd_max)))
+        return (seg->flags & TAPIR_TCP_RST) ? TAPIR__TCP_TAKEN : TAPIR__TCP_REJECT;
+    if (seg->flags & TAPIR_TCP_RST) {
+        if (has_ack) {
+            s->error = TAPIR_ECONNREFUSED;
+            tapir__tcp_set_state(s, TAPIR_TCP_CLOSED);
+        }
+        return TAPIR__TCP_TAKEN;
+    }
+    if (!(seg->flags & TAPIR_TCP_SYN))
+        return TAPIR__TCP_TAKEN;
+    s->irs = seg->seq;
+    s->rcv_nxt = seg->seq + 1;
+    take_syn_options(s, seg, true);
+    s->snd_wnd = seg->window;
+    s->snd_wl1 = seg->seq;
+    s->snd_wl2 = seg->ack;
+    if (has_ack) {
+        ack_advance(s, now, seg);
+        s->snd_wnd = (uint32_t)seg->window; /* a SYN's window is never scaled */
+        tapir__tcp_set_state(s, TAPIR_TCP_ESTABLISHED);
+        s->ack_now = true;
+        take_text(s, now, seg);
+    } else {
+        /* Simultaneous open (RFC 9293 §3.5, figure 8): SYN-ACK from SYN-RECEIVED. */
+        s->snd_nxt = s->iss;
+        s->send_syn = true;
+        tapir__tcp_set_state(s, TAPIR_TCP_SYN_RECEIVED);
+    }
+    return TAPIR__TCP_TAKEN;
+}
+
+int tapir__tcp_input(struct tapir_tcp_socket *s, tapir_instant now, const struct tapir_ip_addr *src,
+                     const struct tapir_ip_addr *dst, const struct tapir_tcp_repr *seg,
+                     const struct tapir__tcp_env *env)
+{
+    s->stats.segments_received++;
+    if (s->state == TAPIR_TCP_LISTEN)
+        return listen_input(s, now, src, dst, seg, env);
+    if (s->state == TAPIR_TCP_SYN_SENT)
+        return syn_sent_input(s, now, seg);
+    if (s->state == TAPIR_TCP_CLOSED)
+        return TAPIR__TCP_REJECT;
+
+    /* 1. Sequence number check; an unacceptable segment gets an ACK (unless a RST). */
+    if (!acceptable(s, seg)) {
+        if (!(seg->flags & TAPIR_TCP_RST))
+            s->ack_now = true;
+        return TAPIR__TCP_TAKEN;
+    }
+    if (s->ts_ok && seg->has_timestamps && seq_le(seg->seq, s->rcv_nxt) &&
+        seq_ge(seg->ts_val, s->ts_recent))
+        s->ts_recent = seg->ts_val; /* RFC 7323 §4.3 */
+
+    /* 2. RST: RFC 5961 §3.2: reset only on an exact match, else a challenge ACK. */
+    if (seg->flags & TAPIR_TCP_RST) {
+        if (seg->seq != s->rcv_nxt) {
+            s->challenge_ack = true;
+            s->stats.challenge_acks++;
+            return TAPIR__TCP_TAKEN;
+        }
+        s->error = s->state == TAPIR_TCP_SYN_RECEIVED && s->parent ? 0 : TAPIR_ECONNRESET;
+        tapir__tcp_set_state(s, TAPIR_TCP_CLOSED);
+        return TAPIR__TCP_TAKEN;
+    }
+    /* 3. SYN in a synchronized state: RFC 5961 §4, a challenge ACK, nothing else. */
+    if (seg->flags & TAPIR_TCP_SYN && s->state != TAPIR_TCP_SYN_RECEIVED) {
+        s->challenge_ack = true;
+        s->stats.challenge_acks++;
+        return TAPIR__TCP_TAKEN;
+    }
+    /* 4. ACK. */
+    if (!(seg->flags & TAPIR_TCP_ACK))
+        return TAPIR__TCP_TAKEN;
+    /* RFC 5961 §5.2: an ACK too old (before SND.UNA - MAX.SND.WND) or for data never
+     * sent gets a challenge ACK and is dropped. */
+    uint32_t oldest = s->snd_una - s->max_snd_wnd;
+    if (seq_gt(seg->ack, s->snd_max) || seq_lt(seg->ack, oldest)) {
+        s->challenge_ack = true;
+        s->stats.challenge_acks++;
+        return TAPIR__TCP_TAKEN;
+    }
+    if (s->state == TAPIR_TCP_SYN_RECEIVED) {
+        if (!seq_gt(seg->ack, s->snd_una))
+            return TAPIR__TCP_REJECT;
+        tapir__tcp_set_state(s, TAPIR_TCP_ESTABLISHED);
+        s->snd_wl1 = seg->seq - 1; /* force the window update below */
+    }
+    bool fin_was_sent = s->fin_sent;
+    uint32_t fin_seq = tapir__tcp_fin_seq(s);
+    if (seq_gt(seg->ack, s->snd_una)) {
+        ack_advance(s, now, seg);
+    } else if (seg->ack == s->snd_una && seg->payload_len == 0 && s->snd_max != s->snd_una &&
+               !(seg->flags & TAPIR_TCP_FIN) &&
+               (uint32_t)seg->window << s->snd_wscale == s->snd_wnd) {
+        duplicate_ack(s); /* RFC 5681 §2's definition of a duplicate */
+    }
+    update_window(s, seg);
+    if (seg->sack_count > 0)
+        s->stats.sack_blocks_seen += seg->sack_count;
+
+    bool fin_acked = fin_was_sent && seq_gt(s->snd_una, fin_seq);
+    switch (s->state) {
+    case TAPIR_TCP_FIN_WAIT_1:
+        if (fin_acked)
+            tapir__tcp_set_state(s, TAPIR_TCP_FIN_WAIT_2);
+        break;
+    case TAPIR_TCP_CLOSING:
+        if (fin_acked)
+            tapir__tcp_set_state(s, TAPIR_TCP_TIME_WAIT);
+        break;
+    case TAPIR_TCP_LAST_ACK:
+        if (fin_acked) {
+            tapir__tcp_set_state(s, TAPIR_TCP_CLOSED);
+            return TAPIR__TCP_TAKEN;
+        }
+        break;
+    case TAPIR_TCP_TIME_WAIT:
+        /* A retransmitted FIN: acknowledge it and restart the 2 MSL timer. */
+        if (seg->flags & TAPIR_TCP_FIN) {
+            s->ack_now = true;
+            s->time_wait_at = now + s->cfg.time_wait_us;
+        }
+        return TAPIR__TCP_TAKEN;
+    default:
+        break;
+    }
+
+    /* 5-7. Text and FIN, in the states that still receive. */
+    switch (s->state) {
+    case TAPIR_TCP_ESTABLISHED:
+    case TAPIR_TCP_FIN_WAIT_1:
+    case TAPIR_TCP_FIN_WAIT_2:
+        take_text(s, now, seg);
+        break;
+    case TAPIR_TCP_CLOSE_WAIT:
+    case TAPIR_TCP_CLOSING:
+    case TAPIR_TCP_LAST_ACK:
+        /* The peer already sent its FIN: anything more is a retransmission. */
+        if (seg_len(seg) > 0)
+            s->ack_now = true;
+        break;
+    default:
+        break;
+    }
+    if (s->state == TAPIR_TCP_FIN_WAIT_1 && fin_acked && s->fin_received)
+        tapir__tcp_set_state(s, TAPIR_TCP_TIME_WAIT);
+    if (s->state == TAPIR_TCP_TIME_WAIT)
+        s->time_wait_at = now + s->cfg.time_wait_us;
+    return TAPIR__TCP_TAKEN;
+}

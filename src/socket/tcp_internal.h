@@ -1,0 +1,78 @@
+/* Internal: how the interface drives TCP sockets, and what the TCP files share. */
+#ifndef TAPIR_SOCKET_TCP_INTERNAL_H
+#define TAPIR_SOCKET_TCP_INTERNAL_H
+
+#include "tapir/error.h"
+#include "tapir/socket/tcp.h"
+#include "tapir/wire/tcp.h"
+
+/* Sequence-number comparisons modulo 2^32 (RFC 9293 §3.4). */
+static inline bool seq_lt(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) < 0;
+}
+static inline bool seq_le(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) <= 0;
+}
+static inline bool seq_gt(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) > 0;
+}
+static inline bool seq_ge(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) >= 0;
+}
+
+/* What the interface gives a socket along with a segment. */
+struct tapir__tcp_env {
+    uint32_t isn; /* an initial sequence number, should the segment open a connection */
+    unsigned mtu; /* the interface's */
+};
+
+/* A segment a socket wants sent: endpoints and the TCP repr (its payload points into the
+ * buffer the interface passed to dispatch). */
+struct tapir__tcp_out {
+    struct tapir_ip_addr src, dst;
+    struct tapir_tcp_repr tcp;
+};
+
+/* Input results. */
+#define TAPIR__TCP_TAKEN  0
+#define TAPIR__TCP_REJECT 1 /* answer with the RST of RFC 9293 §3.10.7.1 */
+
+/* Does this connected socket own the 4-tuple? */
+bool tapir__tcp_matches(const struct tapir_tcp_socket *s, const struct tapir_ip_addr *src,
+                        uint16_t sport, const struct tapir_ip_addr *dst, uint16_t dport);
+/* Does this listening socket listen on dst:dport? */
+bool tapir__tcp_listens(const struct tapir_tcp_socket *s, const struct tapir_ip_addr *dst,
+                        uint16_t dport);
+
+/* Process one segment (already checksum-verified) of this socket. */
+int tapir__tcp_input(struct tapir_tcp_socket *s, tapir_instant now, const struct tapir_ip_addr *src,
+                     const struct tapir_ip_addr *dst, const struct tapir_tcp_repr *seg,
+                     const struct tapir__tcp_env *env);
+
+/* Run the timers and produce the next segment to send into `out` (payload copied into
+ * `buf`). Returns 1 when there is one, 0 when nothing is due. */
+int tapir__tcp_dispatch(struct tapir_tcp_socket *s, tapir_instant now, struct tapir__tcp_out *out,
+                        uint8_t *buf, size_t cap);
+
+/* The next instant a timer of this socket fires, or TAPIR_INSTANT_NEVER. */
+tapir_instant tapir__tcp_poll_at(const struct tapir_tcp_socket *s);
+
+/* The reset that answers a segment no connection takes (RFC 9293 §3.10.7.1): false when
+ * the segment is itself a RST (never answered). */
+bool tapir__tcp_reset_for(const struct tapir_tcp_repr *seg, struct tapir_tcp_repr *rst);
+
+/* Shared by the TCP files. */
+void tapir__tcp_set_state(struct tapir_tcp_socket *s, enum tapir_tcp_state state);
+void tapir__tcp_setup_connection(struct tapir_tcp_socket *s, unsigned mtu);
+uint32_t tapir__tcp_ts_now(const struct tapir_tcp_socket *s, tapir_instant now);
+/* The FIN's sequence number once one is queued: right after the queued data. */
+static inline uint32_t tapir__tcp_fin_seq(const struct tapir_tcp_socket *s)
+{
+    return s->snd_una + (uint32_t)tapir__byte_ring_len(&s->tx);
+}
+
+#endif
