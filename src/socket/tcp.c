@@ -211,6 +211,19 @@ void tapir_tcp_abort(struct tapir_tcp_socket *s)
     tapir__byte_ring_consume(&s->tx, tapir__byte_ring_len(&s->tx));
 }
 
+size_t tapir_tcp_send_space(const struct tapir_tcp_socket *s)
+{
+    return can_queue(s) ? tapir__byte_ring_free(&s->tx) : 0;
+}
+
+int tapir_tcp_socket_reset(struct tapir_tcp_socket *s)
+{
+    if (s->state != TAPIR_TCP_CLOSED || s->send_rst)
+        return TAPIR_EINVAL;
+    struct tapir_tcp_config cfg = s->cfg;
+    return tapir_tcp_socket_init(s, &cfg, s->rx.buf, s->rx.cap, s->tx.buf, s->tx.cap);
+}
+
 enum tapir_tcp_state tapir_tcp_state(const struct tapir_tcp_socket *s)
 {
     return (enum tapir_tcp_state)s->state;

@@ -162,6 +162,13 @@ int tapir_tcp_close(struct tapir_tcp_socket *s);
 /* Send RST and drop everything now. */
 void tapir_tcp_abort(struct tapir_tcp_socket *s);
 
+/* Bytes tapir_tcp_send() would take now. */
+size_t tapir_tcp_send_space(const struct tapir_tcp_socket *s);
+
+/* Make a CLOSED socket new again, keeping its configuration and buffers (a server gives
+ * a finished connection's socket back to its listener this way). TAPIR_EINVAL if open. */
+int tapir_tcp_socket_reset(struct tapir_tcp_socket *s);
+
 enum tapir_tcp_state tapir_tcp_state(const struct tapir_tcp_socket *s);
 bool tapir_tcp_can_send(const struct tapir_tcp_socket *s);
 bool tapir_tcp_can_recv(const struct tapir_tcp_socket *s);
