@@ -28,6 +28,7 @@
 #include "tapir/opt.h"
 #include "tapir/priv/neighbor.h"
 #include "tapir/priv/reasm.h"
+#include "tapir/priv/tcp_timewait.h"
 #include "tapir/random.h"
 #include "tapir/time.h"
 
@@ -165,6 +166,8 @@ struct tapir_iface {
     tapir_instant icmp_tokens_at;
     bool announce_pending;
     struct tapir_iface_stats stats;
+    /* TCP connections in TIME-WAIT, as compact records (their sockets are closed). */
+    struct tapir__tcp_tw_table tcp_time_wait;
 };
 
 /* Initialise with `cfg` (copied). Returns 0, or TAPIR_EINVAL when the device, the rng or

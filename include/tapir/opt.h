@@ -52,4 +52,10 @@
 #define TAPIR_ASSEMBLER_MAX_RANGES 32
 #endif
 
+/* TIME-WAIT records an interface keeps (tapir/priv/tcp_timewait.h: about 90 bytes each);
+ * when all are in use, the oldest gives way to the next connection that enters TIME-WAIT. */
+#ifndef TAPIR_TCP_TIME_WAIT_SLOTS
+#define TAPIR_TCP_TIME_WAIT_SLOTS 64
+#endif
+
 #endif

@@ -129,6 +129,17 @@ static void echo_reply_v4(struct tapir_iface *iface, tapir_instant now,
         iface->stats.echo_replies_sent++;
 }
 
+/* RFC 1191 §5: a router that does not report the next-hop MTU leaves the sender to guess
+ * the next plateau below the datagram's total length (the table of RFC 1191 §7). */
+static unsigned mtu_plateau(unsigned total_len)
+{
+    static const unsigned plateaus[] = {32000, 17914, 8166, 4352, 2002, 1492, 1006, 508, 296, 68};
+    for (unsigned i = 0; i < sizeof plateaus / sizeof plateaus[0]; i++)
+        if (plateaus[i] < total_len)
+            return plateaus[i];
+    return 68;
+}
+
 void tapir__icmpv4_input(struct tapir_iface *iface, tapir_instant now,
                          const struct tapir__ip_info *ip, const uint8_t *buf, size_t len)
 {
@@ -168,6 +179,19 @@ void tapir__icmpv4_input(struct tapir_iface *iface, tapir_instant now,
     if (tapir_icmpv4_is_error(icmp.type)) {
         /* Which of our echo requests does it quote? (RFC 792: header + 8 bytes.) */
         struct tapir_ipv4_repr q;
+        /* Fragmentation needed about one of our TCP segments (RFC 1191): its connection
+         * lowers its MSS. */
+        if (icmp.type == TAPIR_ICMPV4_DEST_UNREACHABLE && icmp.code == 4 &&
+            tapir_ipv4_quoted_parse(icmp.data, icmp.data_len, &q) == 0 &&
+            q.protocol == TAPIR_IP_PROTO_TCP) {
+            struct tapir_ip_addr local = {.version = TAPIR_IP_V4, .v4 = q.src};
+            struct tapir_ip_addr remote = {.version = TAPIR_IP_V4, .v4 = q.dst};
+            unsigned mtu = icmp.next_hop_mtu;
+            if (mtu == 0) /* a router from before RFC 1191 */
+                mtu = mtu_plateau((unsigned)(icmp.data[2] << 8 | icmp.data[3]));
+            if (tapir__tcp_icmp_too_big(iface, &local, &remote, q.payload, q.payload_len, mtu))
+                return;
+        }
         if (tapir_ipv4_quoted_parse(icmp.data, icmp.data_len, &q) == 0 &&
             q.protocol == TAPIR_IP_PROTO_ICMP && q.payload_len >= 8 &&
             q.payload[0] == TAPIR_ICMPV4_ECHO_REQUEST) {

@@ -214,6 +214,18 @@ void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
         /* The quoted packet: a fixed IPv6 header, then (no extension headers in what we
          * send) our echo request. */
         const uint8_t *q = icmp.data;
+        /* Packet too big about one of our TCP segments (RFC 8201 §4): its connection
+         * lowers its MSS. */
+        if (icmp.type == TAPIR_ICMPV6_PACKET_TOO_BIG && icmp.data_len >= 40 + 8 &&
+            (q[0] >> 4) == 6 && q[6] == TAPIR_IP_PROTO_TCP) {
+            struct tapir_ip_addr local = {.version = TAPIR_IP_V6};
+            struct tapir_ip_addr remote = {.version = TAPIR_IP_V6};
+            memcpy(local.v6.bytes, q + 8, 16);
+            memcpy(remote.v6.bytes, q + 24, 16);
+            unsigned mtu = icmp.rest > 65535 ? 65535 : (unsigned)icmp.rest;
+            if (tapir__tcp_icmp_too_big(iface, &local, &remote, q + 40, icmp.data_len - 40, mtu))
+                return;
+        }
         if (icmp.data_len >= 40 + 8 && (q[0] >> 4) == 6 && q[6] == TAPIR_IP_PROTO_ICMPV6 &&
             q[40] == TAPIR_ICMPV6_ECHO_REQUEST) {
             m.ident = (uint16_t)(q[44] << 8 | q[45]);

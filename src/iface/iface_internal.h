@@ -90,6 +90,12 @@ void tapir__tcp_segment_input(struct tapir_iface *iface, tapir_instant now,
                               const struct tapir__ip_info *ip, const uint8_t *buf, size_t len);
 void tapir__tcp_sockets_poll(struct tapir_iface *iface, tapir_instant now);
 tapir_instant tapir__tcp_sockets_poll_at(const struct tapir_iface *iface);
+/* An ICMP "fragmentation needed" / "packet too big" reporting `mtu` about our segment
+ * local -> remote whose TCP header (at least 8 bytes) it quotes: the connection's MSS
+ * follows. False when no connection owns the quoted 4-tuple. */
+bool tapir__tcp_icmp_too_big(struct tapir_iface *iface, const struct tapir_ip_addr *local,
+                             const struct tapir_ip_addr *remote, const uint8_t *tcp, size_t len,
+                             unsigned mtu);
 
 /* ---- iface_icmpv6.c / iface_ndp.c ---- */
 void tapir__icmpv6_error(struct tapir_iface *iface, tapir_instant now,

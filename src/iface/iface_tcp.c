@@ -41,6 +41,43 @@ static uint8_t *payload_area(struct tapir_iface *iface, size_t *cap)
     return iface->datagram + TAPIR__IP_ROOM + 60;
 }
 
+/* A socket reached TIME-WAIT: a compact record takes over (tapir/priv/tcp_timewait.h),
+ * sends the ACK the socket still owed the peer's FIN, and the socket closes at once. */
+static void time_wait_enter(struct tapir_iface *iface, tapir_instant now,
+                            struct tapir_tcp_socket *s)
+{
+    struct tapir__tcp_tw *tw = tapir__tcp_tw_enter(&iface->tcp_time_wait, s, now);
+    if (s->ack_now || s->challenge_ack || s->delack_at != TAPIR_INSTANT_NEVER) {
+        struct tapir__tcp_out out;
+        tapir__tcp_tw_ack(tw, now, &out);
+        if (send_segment(iface, now, &out) == 0)
+            s->stats.segments_sent++;
+    }
+    s->ack_now = s->challenge_ack = false;
+    tapir__tcp_set_state(s, TAPIR_TCP_CLOSED);
+}
+
+/* A segment no connection owns: does a TIME-WAIT record answer it? True when the segment
+ * is consumed; false when there is no record or the record gave way to a new SYN. */
+static bool time_wait_input(struct tapir_iface *iface, tapir_instant now,
+                            const struct tapir__ip_info *ip, const struct tapir_tcp_repr *seg)
+{
+    struct tapir__tcp_tw *tw =
+        tapir__tcp_tw_find(&iface->tcp_time_wait, &ip->dst, seg->dst_port, &ip->src, seg->src_port);
+    if (!tw)
+        return false;
+    struct tapir__tcp_out out;
+    switch (tapir__tcp_tw_input(&iface->tcp_time_wait, tw, now, seg, &out)) {
+    case TAPIR__TW_ACK:
+        send_segment(iface, now, &out);
+        return true;
+    case TAPIR__TW_REOPEN:
+        return false;
+    default:
+        return true;
+    }
+}
+
 void tapir__tcp_segment_input(struct tapir_iface *iface, tapir_instant now,
                               const struct tapir__ip_info *ip, const uint8_t *buf, size_t len)
 {
@@ -71,8 +108,12 @@ void tapir__tcp_segment_input(struct tapir_iface *iface, tapir_instant now,
                 listener = s;
         }
     }
+    if (!match && time_wait_input(iface, now, ip, &seg))
+        return;
     struct tapir_tcp_socket *to = match ? match : listener;
     int rc = to ? tapir__tcp_input(to, now, &ip->src, &ip->dst, &seg, &env) : TAPIR__TCP_REJECT;
+    if (to && to->state == TAPIR_TCP_TIME_WAIT)
+        time_wait_enter(iface, now, to);
     if (rc != TAPIR__TCP_REJECT)
         return;
     if (!to)
@@ -99,6 +140,7 @@ static void drain(struct tapir_iface *iface, tapir_instant now, struct tapir_tcp
 
 void tapir__tcp_sockets_poll(struct tapir_iface *iface, tapir_instant now)
 {
+    tapir__tcp_tw_expire(&iface->tcp_time_wait, now);
     for (struct tapir_socket_link *l = iface->sockets; l; l = l->next) {
         if (l->kind != TAPIR_SOCKET_TCP)
             continue;
@@ -115,7 +157,7 @@ void tapir__tcp_sockets_poll(struct tapir_iface *iface, tapir_instant now)
 
 tapir_instant tapir__tcp_sockets_poll_at(const struct tapir_iface *iface)
 {
-    tapir_instant at = TAPIR_INSTANT_NEVER;
+    tapir_instant at = tapir__tcp_tw_poll_at(&iface->tcp_time_wait);
     for (const struct tapir_socket_link *l = iface->sockets; l; l = l->next) {
         if (l->kind != TAPIR_SOCKET_TCP)
             continue;
@@ -135,4 +177,33 @@ tapir_instant tapir__tcp_sockets_poll_at(const struct tapir_iface *iface)
         }
     }
     return at;
+}
+
+bool tapir__tcp_icmp_too_big(struct tapir_iface *iface, const struct tapir_ip_addr *local,
+                             const struct tapir_ip_addr *remote, const uint8_t *tcp, size_t len,
+                             unsigned mtu)
+{
+    /* The quoted segment's first 8 bytes: ports and sequence number (RFC 792 quotes at
+     * least that much, RFC 4443 more). */
+    if (len < 8)
+        return false;
+    uint16_t lport = (uint16_t)(tcp[0] << 8 | tcp[1]);
+    uint16_t rport = (uint16_t)(tcp[2] << 8 | tcp[3]);
+    uint32_t seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
+    for (struct tapir_socket_link *l = iface->sockets; l; l = l->next) {
+        if (l->kind != TAPIR_SOCKET_TCP)
+            continue;
+        struct tapir_tcp_socket *s = (struct tapir_tcp_socket *)l;
+        unsigned n = s->state == TAPIR_TCP_LISTEN ? s->backlog_len : 1;
+        for (unsigned i = 0; i < n; i++) {
+            struct tapir_tcp_socket *c = s->state == TAPIR_TCP_LISTEN ? s->backlog[i] : s;
+            if (c->state == TAPIR_TCP_LISTEN || (c != s && c->parent != s))
+                continue;
+            if (tapir__tcp_matches(c, remote, rport, local, lport)) {
+                tapir__tcp_path_mtu(c, mtu, seq);
+                return true;
+            }
+        }
+    }
+    return false;
 }

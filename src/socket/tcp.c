@@ -28,6 +28,9 @@ void tapir_tcp_config_default(struct tapir_tcp_config *cfg)
     cfg->time_wait_us = 60 * (tapir_instant)TAPIR_US_PER_S;
     cfg->max_retries = 15;
     cfg->cc = TAPIR__CC_CUBIC;
+    cfg->keepalive_idle_us = 7200 * (tapir_instant)TAPIR_US_PER_S;
+    cfg->keepalive_interval_us = 75 * (tapir_instant)TAPIR_US_PER_S;
+    cfg->keepalive_probes = 9;
 }
 
 static void reset_timers(struct tapir_tcp_socket *s)
@@ -35,6 +38,7 @@ static void reset_timers(struct tapir_tcp_socket *s)
     s->rto_at = s->delack_at = s->time_wait_at = TAPIR_INSTANT_NEVER;
     s->rtt_active = false;
     s->retries = 0;
+    tapir__tcp_timers_reset(s);
 }
 
 int tapir_tcp_socket_init(struct tapir_tcp_socket *s, const struct tapir_tcp_config *cfg,
@@ -163,9 +167,8 @@ int tapir_tcp_recv(struct tapir_tcp_socket *s, void *buf, size_t cap)
     size_t n = tapir__byte_ring_read(&s->rx, buf, cap);
     if (n > 0) {
         /* Reading opens the window: tell the peer if it had been closing (RFC 9293
-         * §3.8.6.2.2: when the window grows by a segment or half the buffer). */
-        size_t free_now = tapir__byte_ring_free(&s->rx);
-        if (free_now - n < s->mss && free_now >= s->mss)
+         * §3.8.6.2.2, tcp_timers.c). */
+        if (tapir__tcp_window_update_due(s))
             s->ack_now = true;
         return (int)(n > (size_t)INT32_MAX ? INT32_MAX : n);
     }

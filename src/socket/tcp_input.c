@@ -236,6 +236,7 @@ static int listen_input(struct tapir_tcp_socket *s, tapir_instant now,
     tapir__tcp_setup_connection(c, env->mtu);
     c->irs = seg->seq;
     c->rcv_nxt = seg->seq + 1;
+    c->rcv_adv = c->rcv_nxt; /* nothing offered yet (receiver SWS, tcp_timers.c) */
     c->iss = env->isn;
     c->snd_una = c->snd_nxt = c->snd_max = env->isn;
     c->ts_base = (uint32_t)(now / 1000);
@@ -266,6 +267,7 @@ static int syn_sent_input(struct tapir_tcp_socket *s, tapir_instant now,
         return TAPIR__TCP_TAKEN;
     s->irs = seg->seq;
     s->rcv_nxt = seg->seq + 1;
+    s->rcv_adv = s->rcv_nxt; /* nothing offered yet (receiver SWS, tcp_timers.c) */
     take_syn_options(s, seg, true);
     s->snd_wnd = seg->window;
     s->snd_wl1 = seg->seq;
@@ -292,11 +294,23 @@ int tapir__tcp_input(struct tapir_tcp_socket *s, tapir_instant now, const struct
     s->stats.segments_received++;
     if (s->state == TAPIR_TCP_LISTEN)
         return listen_input(s, now, src, dst, seg, env);
+    /* PAWS, and the liveness the persist and keepalive timers watch (tcp_timers.c). */
+    if (tapir__tcp_timers_input(s, now, seg))
+        return TAPIR__TCP_TAKEN;
     if (s->state == TAPIR_TCP_SYN_SENT)
         return syn_sent_input(s, now, seg);
     if (s->state == TAPIR_TCP_CLOSED)
         return TAPIR__TCP_REJECT;
 
+    /* Our SYN-ACK was lost and the peer sent its SYN again: answer with the SYN-ACK at
+     * once (as Linux's tcp_check_req does), not with the bare ACK below, which a peer in
+     * SYN-SENT ignores. */
+    if (s->state == TAPIR_TCP_SYN_RECEIVED &&
+        (seg->flags & (TAPIR_TCP_SYN | TAPIR_TCP_ACK | TAPIR_TCP_RST)) == TAPIR_TCP_SYN &&
+        seg->seq == s->irs) {
+        s->send_syn = true;
+        return TAPIR__TCP_TAKEN;
+    }
     /* 1. Sequence number check; an unacceptable segment gets an ACK (unless a RST). */
     if (!acceptable(s, seg)) {
         if (!(seg->flags & TAPIR_TCP_RST))

@@ -75,4 +75,33 @@ static inline uint32_t tapir__tcp_fin_seq(const struct tapir_tcp_socket *s)
     return s->snd_una + (uint32_t)tapir__byte_ring_len(&s->tx);
 }
 
+/* ---- Timers and robustness (tcp_timers.c) ---- */
+
+/* Put the persist and keepalive state back to idle (init, and on reaching CLOSED). */
+void tapir__tcp_timers_reset(struct tapir_tcp_socket *s);
+/* First look at a segment of a connection that is not listening: PAWS (RFC 7323 §5.3 R1)
+ * and the liveness the keepalive and persist timers watch. True when the segment must be
+ * dropped (an ACK is then due). */
+bool tapir__tcp_timers_input(struct tapir_tcp_socket *s, tapir_instant now,
+                             const struct tapir_tcp_repr *seg);
+/* Fire the persist and keepalive timers that are due (may end the connection). */
+void tapir__tcp_timers_run(struct tapir_tcp_socket *s, tapir_instant now);
+/* After each dispatch: `stalled` says unsent data waits on the windows with nothing in
+ * flight; arms the persist timer (first probe one RTO later) or disarms it. */
+void tapir__tcp_persist_update(struct tapir_tcp_socket *s, tapir_instant now, bool stalled);
+/* The earliest persist or keepalive deadline, or TAPIR_INSTANT_NEVER. */
+tapir_instant tapir__tcp_timers_poll_at(const struct tapir_tcp_socket *s);
+/* The receive window to advertise in bytes, after receiver SWS avoidance (RFC 9293
+ * §3.8.6.2.2) and rounded down to the window scale. */
+size_t tapir__tcp_rcv_window(const struct tapir_tcp_socket *s);
+/* The application read: is the window now worth a window update of its own? */
+bool tapir__tcp_window_update_due(const struct tapir_tcp_socket *s);
+/* Sender SWS avoidance (RFC 9293 §3.8.6.2.1): must `n` bytes (less than an MSS and less
+ * than the `unsent` bytes queued, so cut short by the windows) wait for more room? */
+bool tapir__tcp_sws_hold(const struct tapir_tcp_socket *s, size_t n, size_t unsent);
+/* An ICMP "fragmentation needed" / "packet too big" quoting this connection's segment
+ * `seq` reports a path MTU of `mtu`: lower the MSS to fit (RFC 1191 §6.3, RFC 8201 §5.2).
+ * Returns 1 when the MSS went down, 0 when the message was ignored. */
+int tapir__tcp_path_mtu(struct tapir_tcp_socket *s, unsigned mtu, uint32_t seq);
+
 #endif

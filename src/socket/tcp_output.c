@@ -24,7 +24,7 @@ static void begin(const struct tapir_tcp_socket *s, tapir_instant now, struct ta
         /* RFC 7323 §2.2: the window of a SYN is never scaled. */
         t->window = (uint16_t)(free_space > 65535 ? 65535 : free_space);
     } else {
-        size_t w = free_space >> s->rcv_wscale;
+        size_t w = tapir__tcp_rcv_window(s) >> s->rcv_wscale; /* receiver SWS avoidance */
         t->window = (uint16_t)(w > 65535 ? 65535 : w);
     }
     if (s->ts_ok || ((flags & TAPIR_TCP_SYN) && !(flags & TAPIR_TCP_ACK))) {
@@ -71,7 +71,7 @@ static void note_ack_sent(struct tapir_tcp_socket *s)
     s->challenge_ack = false;
     s->segs_since_ack = 0;
     s->delack_at = TAPIR_INSTANT_NEVER;
-    s->rcv_adv = s->rcv_nxt + (uint32_t)tapir__byte_ring_free(&s->rx);
+    s->rcv_adv = s->rcv_nxt + (uint32_t)tapir__tcp_rcv_window(s);
 }
 
 static void on_rto(struct tapir_tcp_socket *s, tapir_instant now)
@@ -106,6 +106,7 @@ static void run_timers(struct tapir_tcp_socket *s, tapir_instant now)
         s->ack_now = true;
         s->delack_at = TAPIR_INSTANT_NEVER;
     }
+    tapir__tcp_timers_run(s, now); /* persist and keepalive */
 }
 
 /* How much may go now: unsent bytes the windows let out, or a due FIN; honours Nagle.
@@ -130,6 +131,9 @@ static size_t sendable(const struct tapir_tcp_socket *s, bool *fin_out)
     if (n > room)
         n = room;
     bool fin = fin_due && n == unsent;
+    /* Sender SWS avoidance (RFC 9293 §3.8.6.2.1, tcp_timers.c). */
+    if (n > 0 && tapir__tcp_sws_hold(s, n, unsent))
+        return 0;
     /* Nagle (RFC 896, RFC 9293 §3.7.4): a small segment waits while data is in flight. */
     if (!s->cfg.nodelay && n < s->mss && n == unsent && sent > 0 && !fin &&
         seq_ge(s->snd_nxt, s->snd_max))
@@ -188,6 +192,17 @@ static int send_data(struct tapir_tcp_socket *s, tapir_instant now, struct tapir
     return 1;
 }
 
+/* The persist timer's condition: data waits on the windows and nothing is in flight, so
+ * no ACK will come to open them. */
+static bool persist_stalled(const struct tapir_tcp_socket *s)
+{
+    if (s->state < TAPIR_TCP_ESTABLISHED || s->state == TAPIR_TCP_TIME_WAIT ||
+        s->snd_una != s->snd_max || tapir__byte_ring_len(&s->tx) == 0)
+        return false;
+    bool fin;
+    return sendable(s, &fin) == 0 && !fin;
+}
+
 int tapir__tcp_dispatch(struct tapir_tcp_socket *s, tapir_instant now, struct tapir__tcp_out *out,
                         uint8_t *buf, size_t cap)
 {
@@ -224,6 +239,14 @@ int tapir__tcp_dispatch(struct tapir_tcp_socket *s, tapir_instant now, struct ta
     } else if (s->state >= TAPIR_TCP_ESTABLISHED && s->state != TAPIR_TCP_TIME_WAIT) {
         made = send_data(s, now, out, buf, cap);
     }
+    if (!made && s->send_probe) {
+        /* A persist or keepalive probe (tcp_timers.c): <SEQ=SND.UNA-1><CTL=ACK>, empty. */
+        s->send_probe = false;
+        begin(s, now, out, TAPIR_TCP_ACK, s->snd_una - 1);
+        note_ack_sent(s);
+        made = 1;
+    }
+    tapir__tcp_persist_update(s, now, persist_stalled(s));
     if (!made && (s->ack_now || s->challenge_ack) && s->state != TAPIR_TCP_SYN_SENT) {
         begin(s, now, out, TAPIR_TCP_ACK, s->snd_nxt);
         add_sack(s, &out->tcp);
@@ -248,5 +271,6 @@ tapir_instant tapir__tcp_poll_at(const struct tapir_tcp_socket *s)
         at = s->delack_at;
     if (s->time_wait_at < at)
         at = s->time_wait_at;
-    return at;
+    tapir_instant t = tapir__tcp_timers_poll_at(s);
+    return t < at ? t : at;
 }

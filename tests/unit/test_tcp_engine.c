@@ -169,7 +169,8 @@ static void test_transfer_loss_5pct(void **state)
 }
 
 /* Active close by the client, passive by the server: FIN-WAIT-1/2, TIME-WAIT on the
- * client; CLOSE-WAIT, LAST-ACK, CLOSED on the server; both read end of stream. */
+ * client (a record of its interface for 60 s, the socket closed at once); CLOSE-WAIT,
+ * LAST-ACK, CLOSED on the server; both read end of stream. */
 static void test_close_active_passive(void **state)
 {
     (void)state;
@@ -195,18 +196,20 @@ static void test_close_active_passive(void **state)
     assert_int_equal(tapir_tcp_close(srv), 0);
     netsim_settle(&n);
     assert_int_equal(tapir_tcp_state(srv), TAPIR_TCP_CLOSED);
-    assert_int_equal(tapir_tcp_state(&c.client), TAPIR_TCP_TIME_WAIT);
+    /* TIME-WAIT is a record of B's interface; the socket itself is closed at once. */
+    assert_int_equal(tapir_tcp_state(&c.client), TAPIR_TCP_CLOSED);
+    assert_int_equal(tapir__tcp_tw_count(&n.b.iface.tcp_time_wait), 1);
     assert_int_equal(tapir_tcp_recv(&c.client, buf, sizeof buf), 0);
     netsim_advance(&n, 59 * TAPIR_US_PER_S);
-    assert_int_equal(tapir_tcp_state(&c.client), TAPIR_TCP_TIME_WAIT);
+    assert_int_equal(tapir__tcp_tw_count(&n.b.iface.tcp_time_wait), 1);
     netsim_advance(&n, 2 * TAPIR_US_PER_S);
-    assert_int_equal(tapir_tcp_state(&c.client), TAPIR_TCP_CLOSED);
+    assert_int_equal(tapir__tcp_tw_count(&n.b.iface.tcp_time_wait), 0);
     conn_close(&n, &c);
     netsim_free(&n);
 }
 
 /* Both close at once, the FINs crossing (A's held 1 ms on the way): FIN-WAIT-1 ->
- * CLOSING -> TIME-WAIT on both sides (RFC 9293 §3.6, figure 13). */
+ * CLOSING -> TIME-WAIT on both sides (RFC 9293 §3.6, figure 13), as records. */
 static void test_close_simultaneous(void **state)
 {
     (void)state;
@@ -225,8 +228,11 @@ static void test_close_simultaneous(void **state)
     netsim_settle(&n);
     assert_int_equal(tapir_tcp_state(srv), TAPIR_TCP_CLOSING);
     netsim_advance(&n, 5 * TAPIR_US_PER_MS);
-    assert_int_equal(tapir_tcp_state(&c.client), TAPIR_TCP_TIME_WAIT);
-    assert_int_equal(tapir_tcp_state(srv), TAPIR_TCP_TIME_WAIT);
+    /* Both reached TIME-WAIT: each interface keeps a record, both sockets are closed. */
+    assert_int_equal(tapir_tcp_state(&c.client), TAPIR_TCP_CLOSED);
+    assert_int_equal(tapir_tcp_state(srv), TAPIR_TCP_CLOSED);
+    assert_int_equal(tapir__tcp_tw_count(&n.a.iface.tcp_time_wait), 1);
+    assert_int_equal(tapir__tcp_tw_count(&n.b.iface.tcp_time_wait), 1);
     conn_close(&n, &c);
     netsim_free(&n);
 }

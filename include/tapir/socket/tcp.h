@@ -59,6 +59,14 @@ struct tapir_tcp_config {
     tapir_instant time_wait_us; /* 2 * MSL; 60 s as Linux */
     unsigned max_retries;       /* RTOs in a row before the connection is dropped: 15 */
     enum tapir__cc_algo cc;     /* CUBIC by default */
+    /* Timers: keepalive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6), off by default. After
+     * keepalive_idle_us with nothing from the peer (and nothing of ours in flight or
+     * queued), a probe goes every keepalive_interval_us; when keepalive_probes of them
+     * went unanswered, the connection ends with TAPIR_ETIMEDOUT. */
+    bool keepalive;
+    tapir_instant keepalive_idle_us;     /* 2 h: RFC 1122 wants no less by default */
+    tapir_instant keepalive_interval_us; /* 75 s, as Linux */
+    unsigned keepalive_probes;           /* 9, as Linux */
 };
 
 void tapir_tcp_config_default(struct tapir_tcp_config *cfg);
@@ -69,6 +77,11 @@ struct tapir_tcp_stats {
     uint64_t retransmissions, rto_expirations, fast_retransmits;
     uint64_t out_of_order_segments, sack_blocks_seen;
     uint64_t challenge_acks;
+    /* Timers (tcp_timers.c). */
+    uint64_t persist_probes;   /* zero-window probes sent */
+    uint64_t keepalive_probes; /* keepalive probes sent */
+    uint64_t paws_drops;       /* segments refused for an old timestamp (RFC 7323 §5) */
+    uint64_t mss_reductions;   /* path MTU lowered by ICMP (RFC 1191, RFC 8201) */
 };
 
 struct tapir_tcp_socket {
@@ -124,6 +137,14 @@ struct tapir_tcp_socket {
     bool accepted;
 
     struct tapir_tcp_stats stats;
+
+    /* Timers and robustness (tcp_timers.c): persist, keepalive, PAWS, SWS avoidance. */
+    tapir_instant persist_at; /* next zero-window probe or SWS override, or NEVER */
+    unsigned persist_backoff; /* doublings of the persist interval since the stall began */
+    unsigned probes_out;      /* persist or keepalive probes sent since the peer last spoke */
+    tapir_instant last_rx_at; /* when the last segment came from the peer */
+    bool send_probe;          /* the next dispatch sends <SEQ=SND.UNA-1><CTL=ACK> */
+    bool persist_force;       /* the persist timer lets a small segment out (SWS override) */
 };
 
 /* Initialise a closed socket over caller buffers (the sizes bound the windows). */
