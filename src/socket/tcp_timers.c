@@ -19,6 +19,13 @@
  * may have moved by 2^31, so TS.Recent no longer orders anything and is not used. */
 #define PAWS_IDLE_US (24 * 86400 * (tapir_instant)TAPIR_US_PER_S)
 
+/* RFC 5961 §7 / RFC 7323 §5.3: the ACKs that answer refused segments are throttled, as
+ * Linux does (tcp_invalid_ratelimit, 500 ms): a peer whose timestamps we refuse (a forged
+ * segment may have pushed TS.Recent ahead of its clock) answers our ACK with an ACK we
+ * refuse again, and without a limit the two would exchange ACKs forever. Only segments
+ * without data, SYN or FIN are throttled: those are what an ACK loop is made of. */
+#define PAWS_ACK_INTERVAL_US (500 * (tapir_instant)TAPIR_US_PER_MS)
+
 /* RFC 1191 §3 / RFC 8201 §4: the smallest path MTU we believe. IPv6 guarantees 1280; for
  * IPv4 we keep 576 (RFC 1122's EMTU_R), as Linux keeps 552, rather than RFC 1191's 68: a
  * forged ICMP message must not be able to make us send 28-byte segments. Our IPv4 packets
@@ -49,7 +56,11 @@ bool tapir__tcp_timers_input(struct tapir_tcp_socket *s, tapir_instant now,
          * TSval becomes the reference. (A handshake is never that old.) */
         bool stale = s->state != TAPIR_TCP_SYN_RECEIVED && now - s->last_rx_at > PAWS_IDLE_US;
         if (!stale) {
-            s->ack_now = true;
+            bool pure = seg->payload_len == 0 && !(seg->flags & (TAPIR_TCP_SYN | TAPIR_TCP_FIN));
+            if (!pure || s->paws_ack_at == 0 || now - s->paws_ack_at >= PAWS_ACK_INTERVAL_US) {
+                s->ack_now = true;
+                s->paws_ack_at = now;
+            }
             s->stats.paws_drops++;
             return true;
         }

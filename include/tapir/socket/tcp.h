@@ -145,6 +145,7 @@ struct tapir_tcp_socket {
     tapir_instant last_rx_at; /* when the last segment came from the peer */
     bool send_probe;          /* the next dispatch sends <SEQ=SND.UNA-1><CTL=ACK> */
     bool persist_force;       /* the persist timer lets a small segment out (SWS override) */
+    tapir_instant paws_ack_at; /* when an ACK last answered a PAWS-refused segment, or 0 */
 };
 
 /* Initialise a closed socket over caller buffers (the sizes bound the windows). */
