@@ -204,8 +204,9 @@ static inline void tt_free(struct tt *t)
 
 /* Hand `node` the segment `seg` from src to dst as if it had just arrived (checksum made
  * right); whatever the interface answers goes out at its next poll. */
-static inline void tt_inject(struct tt *t, struct netsim_node *node, const struct tapir_ip_addr *src,
-                             const struct tapir_ip_addr *dst, const struct tapir_tcp_repr *seg)
+static inline void tt_inject(struct tt *t, struct netsim_node *node,
+                             const struct tapir_ip_addr *src, const struct tapir_ip_addr *dst,
+                             const struct tapir_tcp_repr *seg)
 {
     static uint8_t buf[65536];
     struct tapir_pseudo_header ph;
@@ -249,8 +250,9 @@ static inline unsigned tt_count_data(const struct tt_log *log, unsigned from)
 /* Send `total` bytes (pattern (i * 7 + 3), i counted from `offset`) from `from`, read them
  * at `to` and check each, advancing the clock 10 ms at a time for at most `max_us`.
  * Returns the bytes received. */
-static inline size_t tt_pump(struct tt *t, struct tapir_tcp_socket *from, struct tapir_tcp_socket *to,
-                             size_t total, size_t offset, tapir_instant max_us)
+static inline size_t tt_pump(struct tt *t, struct tapir_tcp_socket *from,
+                             struct tapir_tcp_socket *to, size_t total, size_t offset,
+                             tapir_instant max_us)
 {
     static uint8_t chunk[65536];
     size_t sent = 0, got = 0;

@@ -16,8 +16,7 @@ static struct tt t;
 static unsigned send_with_ts(uint32_t ts_val, const char *text)
 {
     struct tapir_tcp_socket *s = t.server;
-    struct tapir_tcp_repr seg =
-        tt_seg_to_a(TAPIR_TCP_ACK | TAPIR_TCP_PSH, s->rcv_nxt, s->snd_nxt);
+    struct tapir_tcp_repr seg = tt_seg_to_a(TAPIR_TCP_ACK | TAPIR_TCP_PSH, s->rcv_nxt, s->snd_nxt);
     seg.has_timestamps = true;
     seg.ts_val = ts_val;
     seg.ts_ecr = tapir__tcp_ts_now(s, t.n.clock.now_us);

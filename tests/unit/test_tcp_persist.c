@@ -31,7 +31,7 @@ static tapir_instant stall(struct tt *t, const struct tapir_tcp_config *cli)
         netsim_advance(&t->n, 10 * TT_MS);
     assert_int_equal(t->client.snd_wnd, 0);
     assert_int_equal(t->client.snd_una, t->client.snd_max); /* nothing in flight */
-    assert_int_equal(t->client.snd_una, 101 + SRV_BUF);    /* exactly the buffer's worth */
+    assert_int_equal(t->client.snd_una, 101 + SRV_BUF);     /* exactly the buffer's worth */
     assert_int_equal(t->client.rto_at, TAPIR_INSTANT_NEVER);
     assert_int_equal(tapir__byte_ring_len(&t->server->rx), SRV_BUF);
     /* A's last segment offered the zero window; the first probe is one RTO (200 ms)

@@ -153,8 +153,8 @@ static void test_time_wait_fin_retransmitted(void **state)
     const struct tt_seg fin = t.a_tx.segs[fin_i];
     tapir_instant t_tw = t.n.clock.now_us;
     assert_int_equal(fin.at, t_tw);
-    struct tapir__tcp_tw *tw = tapir__tcp_tw_find(&t.n.b.iface.tcp_time_wait, &t.b_ip, 40000,
-                                                  &t.a_ip, 80);
+    struct tapir__tcp_tw *tw =
+        tapir__tcp_tw_find(&t.n.b.iface.tcp_time_wait, &t.b_ip, 40000, &t.a_ip, 80);
     assert_non_null(tw);
     unsigned b_mark = t.b_tx.count;
     netsim_advance(&t.n, TT_S);
@@ -307,8 +307,8 @@ static void test_time_wait_table_full(void **state)
     assert_null(tapir__tcp_tw_find(&tab, &s.local.addr, 80, &s.remote.addr, 1000));
     assert_ptr_equal(tapir__tcp_tw_find(&tab, &s.local.addr, 80, &s.remote.addr, 9999), fresh);
     for (unsigned i = 1; i < n; i++)
-        assert_non_null(tapir__tcp_tw_find(&tab, &s.local.addr, 80, &s.remote.addr,
-                                           (uint16_t)(1000 + i)));
+        assert_non_null(
+            tapir__tcp_tw_find(&tab, &s.local.addr, 80, &s.remote.addr, (uint16_t)(1000 + i)));
     /* The next earliest entered at 1 s: record j with (j * 37) % n == 1. */
     unsigned j = 0;
     while ((j * 37) % n != 1)

@@ -139,12 +139,12 @@ struct tapir_tcp_socket {
     struct tapir_tcp_stats stats;
 
     /* Timers and robustness (tcp_timers.c): persist, keepalive, PAWS, SWS avoidance. */
-    tapir_instant persist_at; /* next zero-window probe or SWS override, or NEVER */
-    unsigned persist_backoff; /* doublings of the persist interval since the stall began */
-    unsigned probes_out;      /* persist or keepalive probes sent since the peer last spoke */
-    tapir_instant last_rx_at; /* when the last segment came from the peer */
-    bool send_probe;          /* the next dispatch sends <SEQ=SND.UNA-1><CTL=ACK> */
-    bool persist_force;       /* the persist timer lets a small segment out (SWS override) */
+    tapir_instant persist_at;  /* next zero-window probe or SWS override, or NEVER */
+    unsigned persist_backoff;  /* doublings of the persist interval since the stall began */
+    unsigned probes_out;       /* persist or keepalive probes sent since the peer last spoke */
+    tapir_instant last_rx_at;  /* when the last segment came from the peer */
+    bool send_probe;           /* the next dispatch sends <SEQ=SND.UNA-1><CTL=ACK> */
+    bool persist_force;        /* the persist timer lets a small segment out (SWS override) */
     tapir_instant paws_ack_at; /* when an ACK last answered a PAWS-refused segment, or 0 */
 };
 
