@@ -243,6 +243,7 @@ static int listen_input(struct tapir_tcp_socket *s, tapir_instant now,
     /* Every option the SYN offers is offered back (the listener rule). */
     take_syn_options(c, seg, true);
     c->snd_wnd = seg->window;
+    c->max_snd_wnd = c->snd_wnd; /* RFC 5961 §5.2 and sender SWS (tcp_timers.c) need it */
     c->snd_wl1 = seg->seq;
     c->snd_wl2 = 0;
     c->send_syn = true;
@@ -270,6 +271,7 @@ static int syn_sent_input(struct tapir_tcp_socket *s, tapir_instant now,
     s->rcv_adv = s->rcv_nxt; /* nothing offered yet (receiver SWS, tcp_timers.c) */
     take_syn_options(s, seg, true);
     s->snd_wnd = seg->window;
+    s->max_snd_wnd = s->snd_wnd; /* RFC 5961 §5.2 and sender SWS (tcp_timers.c) need it */
     s->snd_wl1 = seg->seq;
     s->snd_wl2 = seg->ack;
     if (has_ack) {

@@ -17,8 +17,11 @@
 
 static uint8_t data[TOTAL];
 
-/* B (the client) sends TOTAL bytes to A, whose 4 KiB receive buffer nobody reads; run
- * until the window is zero and the persist timer armed. Returns the instant A offered
+/* B (the client) sends TOTAL bytes to A, whose 4 KiB receive buffer nobody reads.
+ * First the sender's SWS avoidance (RFC 9293 §3.8.6.2.1): two full segments go, and the
+ * 1200 bytes left of the window wait (less than an MSS and than half the largest window),
+ * until the override timer (the persist timer, one RTO) lets them out; then the window is
+ * zero and the persist timer is armed for the first probe. Returns the instant A offered
  * the zero window. */
 static tapir_instant stall(struct tt *t, const struct tapir_tcp_config *cli)
 {
@@ -26,17 +29,37 @@ static tapir_instant stall(struct tt *t, const struct tapir_tcp_config *cli)
     tt_open(t, "192.168.69.1", "192.168.69.100", 100);
     for (size_t i = 0; i < TOTAL; i++)
         data[i] = (uint8_t)(i * 7 + 3);
+    tapir_instant t0 = t->n.clock.now_us;
+    unsigned b0 = t->b_tx.count, a0 = t->a_tx.count;
     assert_int_equal(tapir_tcp_send(&t->client, data, TOTAL), TOTAL);
-    for (int i = 0; i < 100 && t->client.persist_at == TAPIR_INSTANT_NEVER; i++)
-        netsim_advance(&t->n, 10 * TT_MS);
+    netsim_settle(&t->n);
+    assert_int_equal(tt_count_data(&t->b_tx, b0), 2);
+    assert_int_equal(t->b_tx.segs[b0 + 1].payload_len, t->client.mss);
+    assert_int_equal(t->a_tx.count, a0 + 1);
+    assert_int_equal(t->a_tx.segs[a0].ack, 101 + 2 * t->client.mss);
+    assert_int_equal(t->a_tx.segs[a0].window, SRV_BUF - 2 * t->client.mss);
+    assert_int_equal(t->client.persist_at, t0 + 200 * TT_MS);
+    netsim_advance(&t->n, 200 * TT_MS - 1);
+    assert_int_equal(tt_count_data(&t->b_tx, b0), 2);
+    netsim_advance(&t->n, 1);
+    assert_int_equal(tt_count_data(&t->b_tx, b0), 3);
+    const struct tt_seg *small = &t->b_tx.segs[t->b_tx.count - 1];
+    assert_int_equal(small->at, t0 + 200 * TT_MS);
+    assert_int_equal(small->payload_len, SRV_BUF - 2 * t->client.mss);
+    assert_int_equal(t->client.stats.persist_probes, 0);
+    /* A's delayed ACK (40 ms) closes the window. */
+    netsim_advance(&t->n, 40 * TT_MS - 1);
+    assert_int_equal(t->client.snd_wnd, SRV_BUF - 2 * t->client.mss);
+    netsim_advance(&t->n, 1);
     assert_int_equal(t->client.snd_wnd, 0);
     assert_int_equal(t->client.snd_una, t->client.snd_max); /* nothing in flight */
-    assert_int_equal(t->client.snd_una, 101 + SRV_BUF);     /* exactly the buffer's worth */
+    assert_int_equal(t->client.snd_una, 101 + SRV_BUF);    /* exactly the buffer's worth */
     assert_int_equal(t->client.rto_at, TAPIR_INSTANT_NEVER);
     assert_int_equal(tapir__byte_ring_len(&t->server->rx), SRV_BUF);
     /* A's last segment offered the zero window; the first probe is one RTO (200 ms)
      * after the sender learnt of it. */
     const struct tt_seg *last = &t->a_tx.segs[t->a_tx.count - 1];
+    assert_int_equal(last->at, t0 + 240 * TT_MS);
     assert_int_equal(last->window, 0);
     assert_int_equal(t->client.persist_at, last->at + 200 * TT_MS);
     return last->at;
@@ -196,12 +219,58 @@ static void test_persist_unanswered(void **state)
     tt_free(&t);
 }
 
+/* Receiver SWS avoidance (RFC 9293 §3.8.6.2.2): reading less than min(MSS, half the
+ * buffer) does not move the offered window's right edge, so the probes keep hearing
+ * "zero"; the read that frees a full segment sends a window update at once. */
+static void test_receiver_sws(void **state)
+{
+    (void)state;
+    static struct tt t;
+    tapir_instant z = stall(&t, NULL);
+    uint32_t una = t.client.snd_una;
+    unsigned rcv_mss = t.client.mss; /* the same both ways here: 1448 */
+    static uint8_t buf[SRV_BUF];
+    unsigned a0 = t.a_tx.count;
+    assert_int_equal(tapir_tcp_recv(t.server, buf, 100), 100);
+    netsim_settle(&t.n);
+    assert_int_equal(t.a_tx.count, a0); /* no window update for 100 bytes */
+    netsim_advance(&t.n, z + 200 * TT_MS - t.n.clock.now_us); /* probe 1 */
+    assert_int_equal(count_probes(&t, una), 1);
+    assert_int_equal(t.a_tx.count, a0 + 1);
+    assert_int_equal(t.a_tx.segs[a0].window, 0);
+    /* One byte short of a segment: still nothing, and still zero at probe 2. */
+    assert_int_equal(tapir_tcp_recv(t.server, buf + 100, rcv_mss - 101), (int)rcv_mss - 101);
+    netsim_settle(&t.n);
+    assert_int_equal(t.a_tx.count, a0 + 1);
+    netsim_advance(&t.n, z + 600 * TT_MS - t.n.clock.now_us);
+    assert_int_equal(count_probes(&t, una), 2);
+    assert_int_equal(t.a_tx.count, a0 + 2);
+    assert_int_equal(t.a_tx.segs[a0 + 1].window, 0);
+    /* The byte that makes a full segment: the update goes at once, and a full segment
+     * follows it. */
+    tapir_instant now = t.n.clock.now_us + 10 * TT_MS;
+    netsim_advance(&t.n, 10 * TT_MS);
+    assert_int_equal(tapir_tcp_recv(t.server, buf + rcv_mss - 1, 1), 1);
+    netsim_settle(&t.n);
+    assert_int_equal(t.a_tx.segs[a0 + 2].at, now);
+    assert_int_equal(t.a_tx.segs[a0 + 2].window, rcv_mss);
+    assert_int_equal(tt_count_data(&t.b_tx, 0) > 0, 1);
+    const struct tt_seg *d = &t.b_tx.segs[t.b_tx.count - 1];
+    assert_int_equal(d->at, now);
+    assert_int_equal(d->seq, una);
+    assert_int_equal(d->payload_len, rcv_mss);
+    assert_memory_equal(buf, data, rcv_mss);
+    finish(&t, rcv_mss);
+    tt_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_persist_probes_and_recovery),
         cmocka_unit_test(test_persist_lost_window_update),
         cmocka_unit_test(test_persist_unanswered),
+        cmocka_unit_test(test_receiver_sws),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
