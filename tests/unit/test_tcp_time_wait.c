@@ -260,7 +260,20 @@ static void test_time_wait_reopen(void **state)
     assert_int_equal(t.a_tx.segs[mark].ack, tw->rcv_nxt);
     assert_int_equal(tapir__tcp_tw_count(tab), 1);
 
-    syn.ts_val = tw->ts_recent + 1; /* a new incarnation */
+    /* Without timestamps only the sequence number can tell (RFC 1122 §4.2.2.13): not
+     * beyond RCV.NXT, so again a challenge ACK. */
+    syn.has_timestamps = false;
+    syn.seq = tw->rcv_nxt - 1000;
+    tt_inject(&t, &t.n.a, &t.b_ip, &t.a_ip, &syn);
+    netsim_settle(&t.n);
+    assert_int_equal(t.a_tx.count, mark + 2);
+    assert_int_equal(t.a_tx.segs[mark + 1].flags, TAPIR_TCP_ACK);
+    assert_int_equal(tapir__tcp_tw_count(tab), 1);
+    mark++;
+
+    /* The same sequence number with a newer timestamp is a new incarnation (RFC 6191). */
+    syn.has_timestamps = true;
+    syn.ts_val = tw->ts_recent + 1;
     uint32_t isn = syn.seq;
     tt_inject(&t, &t.n.a, &t.b_ip, &t.a_ip, &syn);
     netsim_settle(&t.n);
