@@ -53,7 +53,7 @@ static tapir_instant stall(struct tt *t, const struct tapir_tcp_config *cli)
     netsim_advance(&t->n, 1);
     assert_int_equal(t->client.snd_wnd, 0);
     assert_int_equal(t->client.snd_una, t->client.snd_max); /* nothing in flight */
-    assert_int_equal(t->client.snd_una, 101 + SRV_BUF);    /* exactly the buffer's worth */
+    assert_int_equal(t->client.snd_una, 101 + SRV_BUF);     /* exactly the buffer's worth */
     assert_int_equal(t->client.rto_at, TAPIR_INSTANT_NEVER);
     assert_int_equal(tapir__byte_ring_len(&t->server->rx), SRV_BUF);
     /* A's last segment offered the zero window; the first probe is one RTO (200 ms)
@@ -233,7 +233,7 @@ static void test_receiver_sws(void **state)
     unsigned a0 = t.a_tx.count;
     assert_int_equal(tapir_tcp_recv(t.server, buf, 100), 100);
     netsim_settle(&t.n);
-    assert_int_equal(t.a_tx.count, a0); /* no window update for 100 bytes */
+    assert_int_equal(t.a_tx.count, a0);                       /* no window update for 100 bytes */
     netsim_advance(&t.n, z + 200 * TT_MS - t.n.clock.now_us); /* probe 1 */
     assert_int_equal(count_probes(&t, una), 1);
     assert_int_equal(t.a_tx.count, a0 + 1);

@@ -14,7 +14,13 @@
  * both ways with out-of-order reassembly, MSS/window scale/timestamps/SACK-permitted
  * negotiation, retransmission on RTO (RFC 6298) with congestion control (CUBIC or
  * NewReno), fast retransmit on three duplicate ACKs, the close states and the RST rules
- * with RFC 5961 challenge ACKs. See docs/architecture.md for what remains.
+ * with RFC 5961 challenge ACKs; the persist and keepalive timers, PAWS, silly-window
+ * avoidance and the path MTU from ICMP. See docs/architecture.md for what remains.
+ *
+ * TIME-WAIT: a socket registered with an interface never stays in TIME-WAIT. When it
+ * gets there, the interface keeps a small record of the connection for time_wait_us
+ * (tapir/priv/tcp_timewait.h) and the socket is CLOSED at once: what was received can
+ * still be read, and the socket and its buffers may be re-initialised and used again.
  */
 #ifndef TAPIR_SOCKET_TCP_H
 #define TAPIR_SOCKET_TCP_H
