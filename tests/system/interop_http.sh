@@ -60,4 +60,22 @@ check "nc -N to the echo service: byte-exact with half-close" bash -c \
     "nc -N -w 10 192.168.69.1 7 <'$OUT/nc.in' >'$OUT/nc.out' && cmp -s '$OUT/nc.in' '$OUT/nc.out'"
 stop_tapir
 check "tapir counted the 403s and 404s" test "$(counter "$OUT/host.log" http_responses_4xx)" -ge 3
+
+# tapir-get against python's HTTP server on the kernel side.
+head -c "$big" /dev/urandom >"$WWW/big.bin"
+(cd "$WWW" && exec /usr/bin/python3 -m http.server --bind 192.168.69.100 8000 >/dev/null 2>&1) &
+SERVER=$!
+for _ in $(seq 100); do
+    /usr/bin/python3 -c "import socket; socket.create_connection(('192.168.69.100', 8000), 1)" \
+        2>/dev/null && break
+    sleep 0.05 # polling the port until the server listens; no event to wait on
+done
+check "tapir-get: $big bytes from python http.server, SHA-256 matches" bash -c \
+    "'$BIN/tapir-get' --tap tap0 -o '$OUT/got.bin' http://192.168.69.100:8000/big.bin 2>'$OUT/get.err' &&
+     [ \"\$(sha256sum <'$OUT/got.bin')\" = \"\$(sha256sum <'$WWW/big.bin')\" ]"
+check "tapir-get prints a throughput line" grep -q 'Mbit/s' "$OUT/get.err"
+check "tapir-get exits 1 on 404" bash -c \
+    "'$BIN/tapir-get' --tap tap0 -o /dev/null http://192.168.69.100:8000/missing 2>/dev/null; [ \$? = 1 ]"
+check "tapir-get exits 2 on a bad URL" bash -c "'$BIN/tapir-get' ftp://x 2>/dev/null; [ \$? = 2 ]"
+kill "$SERVER"
 finish
