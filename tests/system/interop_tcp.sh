@@ -74,7 +74,8 @@ s.close()
 PY
 }
 
-start_tapir "$OUT/host.log" "$BIN/tapir-host" --tap tap0 --echo 7 --discard 9 --source 19
+start_tapir "$OUT/host.log" "$BIN/tapir-host" --tap tap0 --echo 7 --discard 9 --source 19 \
+    --pcap "$OUT/tcp.pcap"
 check "echo 8 MiB over IPv4, half-close" client echo 192.168.69.1 7 "$(echo "8388608*$SCALE" | bc)"
 check "echo 2 MiB over IPv6" client echo fdaa::1 7 "$(echo "2097152*$SCALE" | bc)"
 check "discard 32 MiB over IPv4" client discard 192.168.69.1 9 "$(echo "33554432*$SCALE" | bc)"
@@ -105,6 +106,18 @@ except ConnectionRefusedError:
 sys.exit('connected or timed out')"
 stop_tapir
 check "tapir-host exits 0" test $? = 0
+# Both SYNs of a connection carry MSS, window scale, SACK-permitted and timestamps: the
+# kernel's (to tapir) and tapir's answer (from port 7), as tshark decodes them.
+syn_opts() {
+    tshark -r "$OUT/tcp.pcap" -Y "$1" -T fields -e tcp.options.mss_val \
+        -e tcp.options.wscale.shift -e tcp.options.sack_perm -e tcp.options.timestamp.tsval \
+        2>/dev/null | head -n 1
+}
+has_all() { awk -F'\t' 'NF >= 4 && $1 != "" && $2 != "" && $3 != "" && $4 != "" { ok = 1 } END { exit !ok }' <<<"$1"; }
+check "kernel SYN offers MSS, wscale, SACK, TS" has_all "$(syn_opts 'tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.dstport == 7')"
+check "tapir SYN-ACK answers MSS, wscale, SACK, TS" has_all "$(syn_opts 'tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.srcport == 7')"
+check "tapir's MSS is 1460 (v4) in its SYN-ACK" bash -c \
+    "tshark -r '$OUT/tcp.pcap' -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 1 && ip.src == 192.168.69.1' -T fields -e tcp.options.mss_val 2>/dev/null | head -n 1 | grep -qx 1460"
 check "discard counted every byte" \
     test "$(counter "$OUT/host.log" service_discard_bytes_in)" = "$(echo "33554432*$SCALE/1" | bc)"
 
