@@ -40,7 +40,8 @@ static void side_init(struct side *s, struct tapir_iface *iface)
         uint8_t *m = s->mem + i * 2 * BUF;
         assert_int_equal(tapir_tcp_socket_init(&s->socks[i], NULL, m, BUF, m + BUF, BUF), 0);
     }
-    if (!getenv("NOINDEX")) assert_int_equal(tapir_iface_tcp_index(iface, s->index, isz, CONNS + 16), 0);
+    if (!getenv("NOINDEX"))
+        assert_int_equal(tapir_iface_tcp_index(iface, s->index, isz, CONNS + 16), 0);
 }
 
 static void side_free(struct side *s)

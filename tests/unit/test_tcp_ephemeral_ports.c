@@ -46,8 +46,9 @@ static struct tapir_tcp_endpoint endpoint(const char *addr, uint16_t port)
 }
 
 /* Connect all N to `remote` and check what the interface chose; ports[] gets the ports. */
-static void connect_all(struct netsim *n, struct clients *c, const struct tapir_tcp_endpoint *remote,
-                        const char *expect_src, unsigned expect_mss, uint16_t *ports)
+static void connect_all(struct netsim *n, struct clients *c,
+                        const struct tapir_tcp_endpoint *remote, const char *expect_src,
+                        unsigned expect_mss, uint16_t *ports)
 {
     struct tapir_iface *b = &n->b.iface;
     static uint8_t used[65536];

@@ -49,8 +49,8 @@ struct pair_conn {
 static void open_conn(struct netsim *n, struct pair_conn *c, uint16_t port)
 {
     memset(c, 0, sizeof *c);
-    assert_int_equal(tapir_tcp_socket_init(&c->listener, NULL, c->mem[0], BUF, c->mem[0] + BUF, BUF),
-                     0);
+    assert_int_equal(
+        tapir_tcp_socket_init(&c->listener, NULL, c->mem[0], BUF, c->mem[0] + BUF, BUF), 0);
     assert_int_equal(tapir_tcp_socket_init(&c->child, NULL, c->mem[1], BUF, c->mem[1] + BUF, BUF),
                      0);
     assert_int_equal(tapir_tcp_socket_init(&c->client, NULL, c->mem[2], BUF, c->mem[2] + BUF, BUF),

@@ -426,8 +426,8 @@ static void test_syn_flood(void **state)
      * takes. */
     static uint8_t cmem[2 * SOCK_BUF];
     static struct tapir_tcp_socket client;
-    assert_int_equal(tapir_tcp_socket_init(&client, NULL, cmem, SOCK_BUF, cmem + SOCK_BUF, SOCK_BUF),
-                     0);
+    assert_int_equal(
+        tapir_tcp_socket_init(&client, NULL, cmem, SOCK_BUF, cmem + SOCK_BUF, SOCK_BUF), 0);
     struct tapir_tcp_endpoint srv = {.addr = me, .port = 80};
     assert_int_equal(tapir_tcp_connect_iface(&n.b.iface, &client, &srv, n.clock.now_us), 0);
     tapir_iface_poll(&n.b.iface, n.clock.now_us); /* the SYN */

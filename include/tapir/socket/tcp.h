@@ -6,7 +6,12 @@
  * never calls the interface.
  *
  * Listening: a listening socket holds a backlog of caller-initialised sockets; each SYN
- * takes a free one, which tapir_tcp_accept() hands to the caller once established.
+ * takes a free one, which tapir_tcp_accept() hands to the caller once established. When
+ * none is free, the SYN is answered with a SYN cookie (RFC 4987 §3.6, src/socket/
+ * tcp_cookie.c) and nothing is kept; the ACK that returns a valid cookie takes a socket
+ * that has become free by then. Connections the interface opens with everything chosen
+ * for them (port, ISN, source) and the demultiplexing index for many connections are in
+ * tapir/socket/tcp_iface.h.
  * Everything is non-blocking: calls that cannot proceed return TAPIR_EAGAIN; poll the
  * interface and retry (tapir_tcp_can_send/can_recv say when).
  *
@@ -159,9 +164,10 @@ int tapir_tcp_listen(struct tapir_tcp_socket *s, const struct tapir_tcp_endpoint
 /* An established connection from the backlog not yet handed out, or NULL. */
 struct tapir_tcp_socket *tapir_tcp_accept(struct tapir_tcp_socket *listener);
 
-/* Start connecting from `local` (address and port both required for now) to `remote`.
- * `isn` is the initial sequence number (the caller draws it; RFC 6528 generation is a
- * later step) and `mtu` the interface's. The SYN goes out at the next poll. */
+/* Start connecting from `local` (address and port both required) to `remote`, with
+ * initial sequence number `isn` and the interface's `mtu`. The SYN goes out at the next
+ * poll. tapir_tcp_connect_iface() (tapir/socket/tcp_iface.h) chooses the address, an
+ * RFC 6056 port and an RFC 6528 ISN instead. */
 int tapir_tcp_connect(struct tapir_tcp_socket *s, const struct tapir_tcp_endpoint *local,
                       const struct tapir_tcp_endpoint *remote, uint32_t isn, unsigned mtu,
                       tapir_instant now);
@@ -233,7 +239,7 @@ struct tapir_tcp_trace_point {
     tapir_instant time_us;
     uint32_t cwnd, ssthresh; /* bytes */
     uint64_t srtt_us, rttvar_us, rto_us;
-    uint32_t in_flight;      /* bytes sent and not acknowledged (SND.MAX - SND.UNA) */
+    uint32_t in_flight; /* bytes sent and not acknowledged (SND.MAX - SND.UNA) */
     uint32_t snd_una, snd_wnd, ack;
 };
 
