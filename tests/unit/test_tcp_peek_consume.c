@@ -191,10 +191,66 @@ static void test_peek_consume(void **state)
     netsim_free(&n);
 }
 
+/* A full receive buffer closes the window; releasing it through consume() (or reading it
+ * through recv()) sends the window update at once, as the peer has no other way to learn
+ * (no persist probe needed). */
+static void window_reopens(bool zero_copy)
+{
+    static struct netsim n;
+    netsim_init(&n, NULL, 0);
+    netsim_settle(&n);
+    static struct pair_conn c;
+    open_conn(&n, &c, 80);
+    netsim_settle(&n);
+    c.server = tapir_tcp_accept(&c.listener);
+    assert_non_null(c.server);
+    static uint8_t data[BUF];
+    for (size_t i = 0; i < BUF; i++)
+        data[i] = pattern(i);
+    assert_int_equal(tapir_tcp_send(&c.client, data, BUF), BUF);
+    netsim_advance(&n, 100 * TAPIR_US_PER_MS);
+    assert_int_equal(c.client.snd_una - c.client.iss - 1, BUF); /* all acknowledged */
+    assert_int_equal(c.client.snd_wnd, 0);                      /* and the window shut */
+    uint64_t acks = c.server->stats.segments_sent;
+    if (zero_copy) {
+        struct tapir_tcp_spans sp;
+        assert_int_equal(tapir_tcp_peek(c.server, &sp), BUF);
+        assert_int_equal(sp.count, 1);
+        assert_memory_equal(sp.span[0].data, data, BUF);
+        assert_int_equal(tapir_tcp_consume(c.server, BUF - 100), BUF - 100); /* a segment's worth */
+        assert_int_equal(tapir_tcp_consume(c.server, 1000), 100);            /* clipped */
+    } else {
+        static uint8_t out[BUF];
+        assert_int_equal(tapir_tcp_recv(c.server, out, BUF - 100), BUF - 100);
+        assert_int_equal(tapir_tcp_recv(c.server, out + BUF - 100, 1000), 100);
+        assert_memory_equal(out, data, BUF);
+    }
+    netsim_settle(&n);
+    assert_int_equal(c.server->stats.segments_sent, acks + 1); /* one window update */
+    assert_int_equal(c.client.snd_wnd, BUF);
+    tapir_iface_remove_socket(&n.a.iface, &c.listener.link);
+    tapir_iface_remove_socket(&n.b.iface, &c.client.link);
+    netsim_free(&n);
+}
+
+static void test_consume_reopens_window(void **state)
+{
+    (void)state;
+    window_reopens(true);
+}
+
+static void test_recv_reopens_window(void **state)
+{
+    (void)state;
+    window_reopens(false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_peek_consume),
+        cmocka_unit_test(test_consume_reopens_window),
+        cmocka_unit_test(test_recv_reopens_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
