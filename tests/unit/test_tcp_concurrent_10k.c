@@ -179,6 +179,49 @@ static void test_concurrent_10k(void **state)
     assert_int_equal(tapir_iface_stats(&n.a.iface)->drops[TAPIR_DROP_NO_SOCKET], 0);
     assert_int_equal(tapir_iface_stats(&n.b.iface)->drops[TAPIR_DROP_NO_SOCKET], 0);
 
+    /* Recycling: 200 backlog sockets are initialised again (their index entries become
+     * orphans), 200 clients are removed, initialised and connect again. A's index is
+     * full of closed connections' entries: the new children make it sweep them. */
+    assert_int_equal(n.a.iface.tcp.demux.used, CONNS);
+    enum { AGAIN = 200 };
+    for (unsigned i = 0; i < AGAIN; i++) {
+        uint8_t *m = a.mem + (size_t)i * 2 * BUF;
+        assert_int_equal(tapir_tcp_socket_init(&a.socks[i], NULL, m, BUF, m + BUF, BUF), 0);
+        tapir_iface_remove_socket(&n.b.iface, &b.socks[i].link);
+        m = b.mem + (size_t)i * 2 * BUF;
+        assert_int_equal(tapir_tcp_socket_init(&b.socks[i], NULL, m, BUF, m + BUF, BUF), 0);
+    }
+    assert_int_equal(n.b.iface.tcp.demux.used, CONNS - AGAIN);
+    for (unsigned base = 0; base < AGAIN; base += BATCH) {
+        for (unsigned i = base; i < base + BATCH; i++) {
+            assert_int_equal(tapir_tcp_connect_iface(&n.b.iface, &b.socks[i], &srv, n.clock.now_us),
+                             0);
+            if (i == 0)
+                netsim_settle(&n); /* ARP again: the entries expired in the last minute */
+        }
+        netsim_settle(&n);
+        for (unsigned i = base; i < base + BATCH; i++) {
+            struct tapir_tcp_socket *c = tapir_tcp_accept(&listener);
+            assert_non_null(c);
+            assert_true(c >= &a.socks[0] && c < &a.socks[AGAIN]); /* the recycled ones */
+            assert_int_equal(tapir_tcp_state(&b.socks[i]), TAPIR_TCP_ESTABLISHED);
+            assert_int_equal(tapir_tcp_send(&b.socks[i], "again", 5), 5);
+        }
+        netsim_settle(&n);
+    }
+    assert_null(tapir_tcp_accept(&listener));
+    assert_int_equal(n.a.iface.tcp.demux.used, AGAIN); /* swept down to the live ones */
+    assert_int_equal(n.b.iface.tcp.demux.used, CONNS);
+    for (unsigned i = 0; i < AGAIN; i++) {
+        char buf[8];
+        assert_int_equal(tapir_tcp_recv(&a.socks[i], buf, sizeof buf), 5);
+        assert_memory_equal(buf, "again", 5);
+        tapir_tcp_abort(&a.socks[i]);
+    }
+    netsim_settle(&n);
+    for (unsigned i = 0; i < AGAIN; i++)
+        assert_int_equal(tapir_tcp_state(&b.socks[i]), TAPIR_TCP_CLOSED);
+
     for (unsigned i = 0; i < CONNS; i++)
         tapir_iface_remove_socket(&n.b.iface, &b.socks[i].link);
     tapir_iface_remove_socket(&n.a.iface, &listener.link);

@@ -23,7 +23,9 @@
  * The socket is registered with the interface (if it was not) and the SYN goes out at the
  * next poll. Returns 0; TAPIR_EINVAL (socket not closed, remote port 0, no IP version),
  * TAPIR_ENOADDR (no address to send from), TAPIR_EAGAIN (every port of the range is taken
- * for this remote end). */
+ * for this remote end). With a demultiplexing index, a socket connected by
+ * tapir_tcp_connect() counts as using its port from the next poll on (when it is entered;
+ * its SYN leaves no earlier). */
 int tapir_tcp_connect_iface(struct tapir_iface *iface, struct tapir_tcp_socket *s,
                             const struct tapir_tcp_endpoint *remote, tapir_instant now);
 
