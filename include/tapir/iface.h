@@ -28,6 +28,7 @@
 #include "tapir/opt.h"
 #include "tapir/priv/neighbor.h"
 #include "tapir/priv/reasm.h"
+#include "tapir/priv/tcp_iface.h"
 #include "tapir/random.h"
 #include "tapir/time.h"
 
@@ -165,6 +166,9 @@ struct tapir_iface {
     tapir_instant icmp_tokens_at;
     bool announce_pending;
     struct tapir_iface_stats stats;
+    /* TCP: the secret, ephemeral ports, the optional demultiplexing index
+     * (include/tapir/priv/tcp_iface.h; the calls are in include/tapir/socket/tcp_iface.h). */
+    struct tapir__iface_tcp tcp;
 };
 
 /* Initialise with `cfg` (copied). Returns 0, or TAPIR_EINVAL when the device, the rng or
