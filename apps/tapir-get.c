@@ -10,6 +10,7 @@
 #include "common/runtime.h"
 #include "tapir/error.h"
 #include "tapir/socket/tcp.h"
+#include "tapir/socket/tcp_iface.h"
 
 #define BUF (1 << 20)
 
@@ -139,19 +140,14 @@ int main(int argc, char **argv)
     static struct tapir_tcp_socket s;
     static uint8_t rxbuf[BUF], txbuf[65536], body[BUF];
     tapir_tcp_socket_init(&s, NULL, rxbuf, sizeof rxbuf, txbuf, sizeof txbuf);
-    struct tapir_tcp_endpoint local, remote = {.addr = u.addr, .port = u.port};
-    memset(&local, 0, sizeof local);
-    local.addr.version = u.addr.version;
-    if (u.addr.version == TAPIR_IP_V4)
-        local.addr.v4 = opt.ip;
-    else
-        local.addr.v6 = opt.ip6;
-    /* An ephemeral port and an ISN from the seeded generator (RFC 6056/6528 selection
-     * through the interface comes with the TCP engine's connect helper). */
-    local.port = (uint16_t)(49152 + tapir_prng_next(&rt.prng) % 16384);
-    uint32_t isn = (uint32_t)tapir_prng_next(&rt.prng);
-    tapir_tcp_connect(&s, &local, &remote, isn, rt.iface.mtu, app_now());
-    tapir_iface_add_socket(&rt.iface, &s.link);
+    struct tapir_tcp_endpoint remote = {.addr = u.addr, .port = u.port};
+    /* Source address, RFC 6056 ephemeral port and RFC 6528 ISN come from the interface. */
+    rc = tapir_tcp_connect_iface(&rt.iface, &s, &remote, app_now());
+    if (rc != 0) {
+        fprintf(stderr, "tapir-get: connect to %s:%u: %s\n", u.host, u.port, tapir_strerror(rc));
+        app_runtime_close(&rt);
+        return 2;
+    }
 
     char req[512];
     int reqlen = snprintf(req, sizeof req,
