@@ -232,13 +232,13 @@ int main(int argc, char **argv)
         FILE *quiet = freopen("/dev/null", "w", stderr);
         (void)quiet;
         static struct tcp_service src, dis;
-        if (tcp_service_start(&src, &rt.iface, TCP_SERVICE_SOURCE, 1234) != 0 ||
-            tcp_service_start(&dis, &rt.iface, TCP_SERVICE_DISCARD, 1235) != 0)
+        if (tcp_service_start(&src, &rt.iface, TCP_SERVICE_SOURCE, 1234, 4, 1 << 20, NULL) != 0 ||
+            tcp_service_start(&dis, &rt.iface, TCP_SERVICE_DISCARD, 1235, 4, 1 << 20, NULL) != 0)
             _exit(2);
         while (!app_runtime_stopping(&rt)) {
             app_runtime_step(&rt, TAPIR_INSTANT_NEVER);
-            tcp_service_run(&src);
-            tcp_service_run(&dis);
+            tcp_service_run(&src, app_now());
+            tcp_service_run(&dis, app_now());
         }
         app_runtime_close(&rt);
         _exit(0);

@@ -23,6 +23,10 @@ iputils-ping:/usr/bin/ping
 iputils-arping:/usr/bin/arping
 python3-scapy:/usr/lib/python3/dist-packages/scapy/__init__.py
 python3-pytest:/usr/lib/python3/dist-packages/pytest/__init__.py
+curl:/usr/bin/curl
+apache2-utils:/usr/bin/ab
+netcat-openbsd:/bin/nc.openbsd
+bc:/usr/bin/bc
 "
 
 missing=""

@@ -4,6 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "runtime.h"
 #include "tapir/error.h"
@@ -38,6 +43,28 @@ static void trace_frame(void *ctx, enum tapir_trace_dir dir, const uint8_t *fram
     fprintf(stderr, "%s %s\n", dir == TAPIR_TRACE_RX ? "<" : ">", line);
 }
 
+/* Attaching to a TAP turns its carrier on, but the kernel applies the change through its
+ * link watcher, which delays an event by up to a second after the previous one (when a
+ * program just closed the same TAP): until then the kernel drops what it would send us,
+ * ARP replies included. Wait, at most 2 s, until the kernel reports the link running
+ * (IFF_RUNNING follows the operational state the link watcher sets). */
+static void wait_link_running(const char *ifname)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
+    for (int i = 0; i < 200; i++) {
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) != 0 || (ifr.ifr_flags & IFF_RUNNING))
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    close(fd);
+}
+
 static int fail(const struct app_runtime *rt, const char *what, int rc)
 {
     fprintf(stderr, "%s: %s: %s\n", rt->prog, what, tapir_strerror(rc));
@@ -68,6 +95,7 @@ static int open_device(struct app_runtime *rt)
         return fail(rt, what, rc);
     rt->has_tuntap = true;
     rt->dev = &rt->tuntap.dev;
+    wait_link_running(rt->tuntap.name);
     if (o->mtu)
         rt->dev->mtu = o->mtu;
     return 0;

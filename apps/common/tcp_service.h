@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "http.h"
 #include "tapir/iface.h"
 #include "tapir/socket/tcp.h"
 
@@ -12,9 +13,8 @@ enum tcp_service_kind {
     TCP_SERVICE_ECHO,    /* RFC 862: what comes in goes back */
     TCP_SERVICE_DISCARD, /* RFC 863: what comes in is dropped */
     TCP_SERVICE_SOURCE,  /* RFC 864-like: bytes i mod 251 until the peer closes */
+    TCP_SERVICE_HTTP,    /* HTTP/1.1 (http.c) */
 };
-
-#define TCP_SERVICE_POOL 32
 
 struct tcp_service_conn {
     struct tapir_tcp_socket *sock;
@@ -25,20 +25,27 @@ struct tcp_service {
     enum tcp_service_kind kind;
     const char *name;
     uint16_t port;
+    unsigned pool_size;                   /* connections per IP version */
+    const char *root;                     /* HTTP: the directory served */
     struct tapir_tcp_socket listeners[2]; /* IPv4, IPv6 */
-    struct tapir_tcp_socket pool[2][TCP_SERVICE_POOL];
-    struct tapir_tcp_socket *backlog[2][TCP_SERVICE_POOL];
-    struct tcp_service_conn conns[2 * TCP_SERVICE_POOL];
+    struct tapir_tcp_socket *pool[2];     /* pool_size sockets each */
+    struct tapir_tcp_socket **backlog[2];
+    struct tcp_service_conn *conns; /* 2 * pool_size */
+    struct http_conn *http;         /* HTTP: one per connection slot */
+    struct http_stats http_stats;
     uint8_t *mem;
     uint64_t connections, bytes_in, bytes_out;
 };
 
-/* Listen on `port` over IPv4 and IPv6. Returns 0 or a TAPIR_E* / -errno. */
+/* Listen on `port` over IPv4 and IPv6 with `pool_size` connection sockets per version
+ * (buffers of `buffer` bytes each way). `root` is the HTTP directory (NULL otherwise).
+ * Returns 0 or a TAPIR_E* code. */
 int tcp_service_start(struct tcp_service *svc, struct tapir_iface *iface,
-                      enum tcp_service_kind kind, uint16_t port);
+                      enum tcp_service_kind kind, uint16_t port, unsigned pool_size, size_t buffer,
+                      const char *root);
 
 /* Serve every connection once (call after each interface poll). */
-void tcp_service_run(struct tcp_service *svc);
+void tcp_service_run(struct tcp_service *svc, tapir_instant now);
 
 /* "service_<name>_connections N" etc. on stderr. */
 void tcp_service_print_counters(const struct tcp_service *svc);

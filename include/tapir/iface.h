@@ -28,6 +28,7 @@
 #include "tapir/opt.h"
 #include "tapir/priv/neighbor.h"
 #include "tapir/priv/reasm.h"
+#include "tapir/priv/tcp_iface.h"
 #include "tapir/priv/tcp_timewait.h"
 #include "tapir/random.h"
 #include "tapir/time.h"
@@ -166,6 +167,9 @@ struct tapir_iface {
     tapir_instant icmp_tokens_at;
     bool announce_pending;
     struct tapir_iface_stats stats;
+    /* TCP: the secret, ephemeral ports, the optional demultiplexing index
+     * (include/tapir/priv/tcp_iface.h; the calls are in include/tapir/socket/tcp_iface.h). */
+    struct tapir__iface_tcp tcp;
     /* TCP connections in TIME-WAIT, as compact records (their sockets are closed). */
     struct tapir__tcp_tw_table tcp_time_wait;
 };

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "iface_internal.h"
+#include "iface_tcp_scale.h"
 #include "tapir/socket/icmp.h"
 #include "tapir/wire/ethernet.h"
 
@@ -138,6 +139,9 @@ int tapir_iface_init(struct tapir_iface *iface, const struct tapir_iface_config 
      * repeat within a datagram's lifetime for a source/destination pair). */
     cfg->rng.fill(cfg->rng.ctx, &iface->next_ipv4_ident, sizeof iface->next_ipv4_ident);
     cfg->rng.fill(cfg->rng.ctx, &iface->next_ipv6_ident, sizeof iface->next_ipv6_ident);
+    /* The TCP secret (RFC 6528 §3: per interface), keying ISNs, SYN cookies, ephemeral
+     * ports and the demultiplexing hash (include/tapir/priv/tcp_iface.h). */
+    cfg->rng.fill(cfg->rng.ctx, iface->tcp.key.bytes, sizeof iface->tcp.key.bytes);
     iface->icmp_tokens = cfg->icmp_error_burst;
     iface->icmp_tokens_at = now;
 
@@ -265,6 +269,7 @@ void tapir_iface_remove_socket(struct tapir_iface *iface, struct tapir_socket_li
         if (*p == link) {
             *p = link->next;
             link->next = NULL;
+            tapir__tcp_demux_forget(iface, link); /* its index entries, its children's */
             return;
         }
     }

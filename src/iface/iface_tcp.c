@@ -4,6 +4,7 @@
 
 #include "../socket/tcp_internal.h"
 #include "iface_internal.h"
+#include "iface_tcp_scale.h"
 #include "tapir/wire/ip.h"
 
 static struct tapir_pseudo_header pseudo(const struct tapir_ip_addr *src,
@@ -87,33 +88,30 @@ void tapir__tcp_segment_input(struct tapir_iface *iface, tapir_instant now,
         tapir__drop(iface, TAPIR_DROP_TCP_MALFORMED);
         return;
     }
-    struct tapir__tcp_env env = {.mtu = iface->mtu};
-    iface->cfg.rng.fill(iface->cfg.rng.ctx, &env.isn, sizeof env.isn);
+    struct tapir_tcp_socket *child = NULL;
+    struct tapir__tcp_out reply;
+    struct tapir__tcp_env env = {
+        .mtu = iface->mtu, .key = &iface->tcp.key, .reply = &reply, .child = &child};
+    /* RFC 6528: a SYN may open a connection; its ISN comes from the tuple and the clock. */
+    if ((seg.flags & (TAPIR_TCP_SYN | TAPIR_TCP_ACK)) == TAPIR_TCP_SYN)
+        env.isn = tapir__iface_tcp_isn(iface, &ip->dst, seg.dst_port, &ip->src, seg.src_port, now);
 
-    struct tapir_tcp_socket *match = NULL, *listener = NULL;
-    for (struct tapir_socket_link *l = iface->sockets; l && !match; l = l->next) {
-        if (l->kind != TAPIR_SOCKET_TCP)
-            continue;
-        struct tapir_tcp_socket *s = (struct tapir_tcp_socket *)l;
-        if (tapir__tcp_matches(s, &ip->src, seg.src_port, &ip->dst, seg.dst_port)) {
-            match = s;
-        } else if (s->state == TAPIR_TCP_LISTEN) {
-            for (unsigned i = 0; i < s->backlog_len && !match; i++) {
-                struct tapir_tcp_socket *c = s->backlog[i];
-                if (c->parent == s &&
-                    tapir__tcp_matches(c, &ip->src, seg.src_port, &ip->dst, seg.dst_port))
-                    match = c;
-            }
-            if (!listener && tapir__tcp_listens(s, &ip->dst, seg.dst_port))
-                listener = s;
-        }
-    }
+    struct tapir_tcp_socket *listener;
+    struct tapir_tcp_socket *match =
+        tapir__tcp_demux_find(iface, &ip->src, seg.src_port, &ip->dst, seg.dst_port, &listener);
+    /* No connection owns the 4-tuple: a TIME-WAIT record may (tcp_timewait.c). */
     if (!match && time_wait_input(iface, now, ip, &seg))
         return;
     struct tapir_tcp_socket *to = match ? match : listener;
     int rc = to ? tapir__tcp_input(to, now, &ip->src, &ip->dst, &seg, &env) : TAPIR__TCP_REJECT;
+    if (child)
+        tapir__tcp_demux_track(iface, child, &to->link); /* a listener's new connection */
     if (to && to->state == TAPIR_TCP_TIME_WAIT)
         time_wait_enter(iface, now, to);
+    if (rc == TAPIR__TCP_REPLY) {
+        send_segment(iface, now, &reply); /* a SYN cookie SYN-ACK: nothing kept */
+        return;
+    }
     if (rc != TAPIR__TCP_REJECT)
         return;
     if (!to)
@@ -141,18 +139,24 @@ static void drain(struct tapir_iface *iface, tapir_instant now, struct tapir_tcp
 void tapir__tcp_sockets_poll(struct tapir_iface *iface, tapir_instant now)
 {
     tapir__tcp_tw_expire(&iface->tcp_time_wait, now);
+    unsigned untracked = 0; /* connections the demultiplexing index could not take */
     for (struct tapir_socket_link *l = iface->sockets; l; l = l->next) {
         if (l->kind != TAPIR_SOCKET_TCP)
             continue;
         struct tapir_tcp_socket *s = (struct tapir_tcp_socket *)l;
         if (s->state == TAPIR_TCP_LISTEN) {
-            for (unsigned i = 0; i < s->backlog_len; i++)
-                if (s->backlog[i]->parent == s)
+            for (unsigned i = 0; i < s->backlog_len; i++) {
+                if (s->backlog[i]->parent == s) {
+                    untracked += !tapir__tcp_demux_track(iface, s->backlog[i], l);
                     drain(iface, now, s->backlog[i]);
+                }
+            }
         } else {
+            untracked += !tapir__tcp_demux_track(iface, s, l);
             drain(iface, now, s);
         }
     }
+    tapir__tcp_demux_walk_done(iface, untracked);
 }
 
 tapir_instant tapir__tcp_sockets_poll_at(const struct tapir_iface *iface)
@@ -190,20 +194,9 @@ bool tapir__tcp_icmp_too_big(struct tapir_iface *iface, const struct tapir_ip_ad
     uint16_t lport = (uint16_t)(tcp[0] << 8 | tcp[1]);
     uint16_t rport = (uint16_t)(tcp[2] << 8 | tcp[3]);
     uint32_t seq = (uint32_t)tcp[4] << 24 | (uint32_t)tcp[5] << 16 | (uint32_t)tcp[6] << 8 | tcp[7];
-    for (struct tapir_socket_link *l = iface->sockets; l; l = l->next) {
-        if (l->kind != TAPIR_SOCKET_TCP)
-            continue;
-        struct tapir_tcp_socket *s = (struct tapir_tcp_socket *)l;
-        unsigned n = s->state == TAPIR_TCP_LISTEN ? s->backlog_len : 1;
-        for (unsigned i = 0; i < n; i++) {
-            struct tapir_tcp_socket *c = s->state == TAPIR_TCP_LISTEN ? s->backlog[i] : s;
-            if (c->state == TAPIR_TCP_LISTEN || (c != s && c->parent != s))
-                continue;
-            if (tapir__tcp_matches(c, remote, rport, local, lport)) {
-                tapir__tcp_path_mtu(c, mtu, seq);
-                return true;
-            }
-        }
-    }
-    return false;
+    struct tapir_tcp_socket *s = tapir__tcp_demux_find(iface, remote, rport, local, lport, NULL);
+    if (!s)
+        return false;
+    tapir__tcp_path_mtu(s, mtu, seq);
+    return true;
 }

@@ -82,6 +82,7 @@ static uint8_t window_scale_for(size_t buffer)
 
 void tapir__tcp_setup_connection(struct tapir_tcp_socket *s, unsigned mtu)
 {
+    s->tuple_gen++; /* a new 4-tuple: the interface re-indexes the socket */
     s->mtu = (uint16_t)(mtu ? mtu : 1500);
     unsigned ip = s->remote.addr.version == TAPIR_IP_V6 ? 40 : 20;
     /* RFC 9293 §3.7.1: MSS = MTU - fixed IP and TCP headers. */

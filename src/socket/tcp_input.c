@@ -214,7 +214,7 @@ static int listen_input(struct tapir_tcp_socket *s, tapir_instant now,
     if (seg->flags & TAPIR_TCP_RST)
         return TAPIR__TCP_TAKEN;
     if (seg->flags & TAPIR_TCP_ACK)
-        return TAPIR__TCP_REJECT;
+        return tapir__tcp_cookie_ack(s, now, src, dst, seg, env); /* REJECT unless a cookie */
     if (!(seg->flags & TAPIR_TCP_SYN))
         return TAPIR__TCP_TAKEN;
     struct tapir_tcp_socket *c = NULL;
@@ -224,7 +224,7 @@ static int listen_input(struct tapir_tcp_socket *s, tapir_instant now,
             c = b;
     }
     if (!c)
-        return TAPIR__TCP_TAKEN; /* backlog full: the SYN is dropped (cookies come later) */
+        return tapir__tcp_cookie_syn(s, now, src, dst, seg, env); /* backlog full */
     c->parent = s;
     c->cfg = s->cfg;
     c->local.addr = *dst;
@@ -248,6 +248,8 @@ static int listen_input(struct tapir_tcp_socket *s, tapir_instant now,
     c->snd_wl2 = 0;
     c->send_syn = true;
     tapir__tcp_set_state(c, TAPIR_TCP_SYN_RECEIVED);
+    if (env->child)
+        *env->child = c;
     return TAPIR__TCP_TAKEN;
 }
 
@@ -369,6 +371,7 @@ int tapir__tcp_input(struct tapir_tcp_socket *s, tapir_instant now, const struct
     update_window(s, seg);
     if (seg->sack_count > 0)
         s->stats.sack_blocks_seen += seg->sack_count;
+    tapir__tcp_trace_ack(s, now, seg);
 
     bool fin_acked = fin_was_sent && seq_gt(s->snd_una, fin_seq);
     switch (s->state) {

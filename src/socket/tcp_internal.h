@@ -3,6 +3,7 @@
 #define TAPIR_SOCKET_TCP_INTERNAL_H
 
 #include "tapir/error.h"
+#include "tapir/priv/siphash.h"
 #include "tapir/socket/tcp.h"
 #include "tapir/wire/tcp.h"
 
@@ -25,9 +26,14 @@ static inline bool seq_ge(uint32_t a, uint32_t b)
 }
 
 /* What the interface gives a socket along with a segment. */
+struct tapir__tcp_out;
 struct tapir__tcp_env {
     uint32_t isn; /* an initial sequence number, should the segment open a connection */
     unsigned mtu; /* the interface's */
+    /* Scale/API (all may be NULL: no SYN cookies, no reply, no child reported). */
+    const struct tapir__siphash_key *key; /* the interface's TCP secret, for SYN cookies */
+    struct tapir__tcp_out *reply;         /* a listener's stateless reply (TAPIR__TCP_REPLY) */
+    struct tapir_tcp_socket **child;      /* set to the child a listener's input set up */
 };
 
 /* A segment a socket wants sent: endpoints and the TCP repr (its payload points into the
@@ -40,6 +46,7 @@ struct tapir__tcp_out {
 /* Input results. */
 #define TAPIR__TCP_TAKEN  0
 #define TAPIR__TCP_REJECT 1 /* answer with the RST of RFC 9293 §3.10.7.1 */
+#define TAPIR__TCP_REPLY  2 /* send env->reply now (a SYN cookie SYN-ACK) */
 
 /* Does this connected socket own the 4-tuple? */
 bool tapir__tcp_matches(const struct tapir_tcp_socket *s, const struct tapir_ip_addr *src,
@@ -69,6 +76,22 @@ bool tapir__tcp_reset_for(const struct tapir_tcp_repr *seg, struct tapir_tcp_rep
 void tapir__tcp_set_state(struct tapir_tcp_socket *s, enum tapir_tcp_state state);
 void tapir__tcp_setup_connection(struct tapir_tcp_socket *s, unsigned mtu);
 uint32_t tapir__tcp_ts_now(const struct tapir_tcp_socket *s, tapir_instant now);
+/* Scale/API (tcp_cookie.c, tcp_api.c). A listener with no free backlog socket answers a
+ * SYN with a cookie SYN-ACK in env->reply (TAPIR__TCP_REPLY; TAPIR__TCP_TAKEN, dropped,
+ * without env->key or env->reply). */
+int tapir__tcp_cookie_syn(struct tapir_tcp_socket *listener, tapir_instant now,
+                          const struct tapir_ip_addr *src, const struct tapir_ip_addr *dst,
+                          const struct tapir_tcp_repr *seg, const struct tapir__tcp_env *env);
+/* An ACK that reached a listener: a valid cookie sets up an established child from a free
+ * backlog socket (TAPIR__TCP_TAKEN; also when no socket is free, the ACK then dropped);
+ * anything else is TAPIR__TCP_REJECT (a RST answers it). */
+int tapir__tcp_cookie_ack(struct tapir_tcp_socket *listener, tapir_instant now,
+                          const struct tapir_ip_addr *src, const struct tapir_ip_addr *dst,
+                          const struct tapir_tcp_repr *seg, const struct tapir__tcp_env *env);
+/* The per-connection trace at an ACK (no-op without cfg.trace). */
+void tapir__tcp_trace_ack(const struct tapir_tcp_socket *s, tapir_instant now,
+                          const struct tapir_tcp_repr *seg);
+
 /* The FIN's sequence number once one is queued: right after the queued data. */
 static inline uint32_t tapir__tcp_fin_seq(const struct tapir_tcp_socket *s)
 {

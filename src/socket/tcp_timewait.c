@@ -61,19 +61,32 @@ struct tapir__tcp_tw *tapir__tcp_tw_enter(struct tapir__tcp_tw_table *t,
     return tw;
 }
 
+static int tw_index(const struct tapir__tcp_tw_table *t, const struct tapir_ip_addr *local,
+                    uint16_t lport, const struct tapir_ip_addr *remote, uint16_t rport)
+{
+    if (t->count == 0)
+        return -1;
+    for (unsigned i = 0; i < TAPIR_TCP_TIME_WAIT_SLOTS; i++) {
+        const struct tapir__tcp_tw *e = &t->entries[i];
+        if (e->used && e->local_port == lport && e->remote_port == rport &&
+            tapir_ip_equal(&e->local, local) && tapir_ip_equal(&e->remote, remote))
+            return (int)i;
+    }
+    return -1;
+}
+
 struct tapir__tcp_tw *tapir__tcp_tw_find(struct tapir__tcp_tw_table *t,
                                          const struct tapir_ip_addr *local, uint16_t lport,
                                          const struct tapir_ip_addr *remote, uint16_t rport)
 {
-    if (t->count == 0)
-        return NULL;
-    for (unsigned i = 0; i < TAPIR_TCP_TIME_WAIT_SLOTS; i++) {
-        struct tapir__tcp_tw *e = &t->entries[i];
-        if (e->used && e->local_port == lport && e->remote_port == rport &&
-            tapir_ip_equal(&e->local, local) && tapir_ip_equal(&e->remote, remote))
-            return e;
-    }
-    return NULL;
+    int i = tw_index(t, local, lport, remote, rport);
+    return i < 0 ? NULL : &t->entries[i];
+}
+
+bool tapir__tcp_tw_holds(const struct tapir__tcp_tw_table *t, const struct tapir_ip_addr *local,
+                         uint16_t lport, const struct tapir_ip_addr *remote, uint16_t rport)
+{
+    return tw_index(t, local, lport, remote, rport) >= 0;
 }
 
 void tapir__tcp_tw_ack(const struct tapir__tcp_tw *tw, tapir_instant now,

@@ -37,6 +37,8 @@ enum tapir__tcp_hash_tag {
     TAPIR__TCP_HASH_COOKIE_MAC = 3,  /* SYN cookie: the time slot and MSS check */
     TAPIR__TCP_HASH_PORT = 4,        /* RFC 6056 F (offset) and G (table index) */
     TAPIR__TCP_HASH_PORT_TABLE = 5,  /* RFC 6056 perturbation table entries */
+    TAPIR__TCP_HASH_TS_OFFSET = 6,   /* a SYN-cookie connection's timestamp offset */
+    TAPIR__TCP_HASH_DEMUX = 7,       /* the interface's demultiplexing index */
 };
 
 /* RFC 6528 §3: M ticks every 4 microseconds, 250,000 times a second, and wraps after

@@ -92,6 +92,11 @@ struct tapir__tcp_tw *tapir__tcp_tw_find(struct tapir__tcp_tw_table *t,
                                          const struct tapir_ip_addr *local, uint16_t lport,
                                          const struct tapir_ip_addr *remote, uint16_t rport);
 
+/* Does a record hold local:lport <-> remote:rport? (An ephemeral port in TIME-WAIT is
+ * not handed out again for the same peer.) */
+bool tapir__tcp_tw_holds(const struct tapir__tcp_tw_table *t, const struct tapir_ip_addr *local,
+                         uint16_t lport, const struct tapir_ip_addr *remote, uint16_t rport);
+
 /* A segment for the record's 4-tuple (checksum verified), following the rules above.
  * `out` receives the ACK when the verdict is TAPIR__TW_ACK. */
 enum tapir__tcp_tw_verdict tapir__tcp_tw_input(struct tapir__tcp_tw_table *t,

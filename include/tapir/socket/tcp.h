@@ -6,7 +6,12 @@
  * never calls the interface.
  *
  * Listening: a listening socket holds a backlog of caller-initialised sockets; each SYN
- * takes a free one, which tapir_tcp_accept() hands to the caller once established.
+ * takes a free one, which tapir_tcp_accept() hands to the caller once established. When
+ * none is free, the SYN is answered with a SYN cookie (RFC 4987 §3.6, src/socket/
+ * tcp_cookie.c) and nothing is kept; the ACK that returns a valid cookie takes a socket
+ * that has become free by then. Connections the interface opens with everything chosen
+ * for them (port, ISN, source) and the demultiplexing index for many connections are in
+ * tapir/socket/tcp_iface.h.
  * Everything is non-blocking: calls that cannot proceed return TAPIR_EAGAIN; poll the
  * interface and retry (tapir_tcp_can_send/can_recv say when).
  *
@@ -58,6 +63,8 @@ struct tapir_tcp_endpoint {
     uint16_t port;
 };
 
+struct tapir_tcp_trace_point; /* below, with the tracing calls */
+
 struct tapir_tcp_config {
     bool nodelay;               /* no Nagle (RFC 896) */
     tapir_instant min_rto_us;   /* 200 ms, as Linux */
@@ -65,6 +72,10 @@ struct tapir_tcp_config {
     tapir_instant time_wait_us; /* 2 * MSL; 60 s as Linux */
     unsigned max_retries;       /* RTOs in a row before the connection is dropped: 15 */
     enum tapir__cc_algo cc;     /* CUBIC by default */
+    /* Scale/API: an optional per-connection trace, called at each ACK the connection
+     * takes (see struct tapir_tcp_trace_point). A listener's children inherit it. */
+    void (*trace)(void *ctx, const struct tapir_tcp_trace_point *point);
+    void *trace_ctx;
     /* Timers: keepalive (RFC 9293 §3.8.4, RFC 1122 §4.2.3.6), off by default. After
      * keepalive_idle_us with nothing from the peer (and nothing of ours in flight or
      * queued), a probe goes every keepalive_interval_us; when keepalive_probes of them
@@ -83,6 +94,14 @@ struct tapir_tcp_stats {
     uint64_t retransmissions, rto_expirations, fast_retransmits;
     uint64_t out_of_order_segments, sack_blocks_seen;
     uint64_t challenge_acks;
+    /* Scale/API. A listener's SYN cookies (RFC 4987 §3.6): SYN-ACKs sent statelessly
+     * because the backlog was full, ACKs whose cookie made a connection, ACKs whose cookie
+     * was valid but found no free socket (dropped; the peer retransmits), and ACKs with
+     * no valid cookie (answered by RST). */
+    uint64_t syncookies_sent, syncookies_accepted, syncookies_no_socket, syncookies_rejected;
+    /* Filled by tapir_tcp_get_stats() from the live estimators (0 in tapir_tcp_stats()). */
+    uint64_t srtt_us, rttvar_us, rto_us; /* RFC 6298 */
+    uint32_t cwnd, ssthresh;             /* bytes (RFC 5681); ssthresh UINT32_MAX at first */
     /* Timers (tcp_timers.c). */
     uint64_t persist_probes;   /* zero-window probes sent */
     uint64_t keepalive_probes; /* keepalive probes sent */
@@ -144,6 +163,11 @@ struct tapir_tcp_socket {
 
     struct tapir_tcp_stats stats;
 
+    /* Scale/API: the interface's demultiplexing index (src/iface/iface_tcp_demux.c).
+     * tuple_gen moves whenever the socket takes a new 4-tuple; demux_node is the index
+     * entry the interface keeps for it (+1; 0: none). Only the interface writes it. */
+    uint32_t tuple_gen;
+    uint32_t demux_node;
     /* Timers and robustness (tcp_timers.c): persist, keepalive, PAWS, SWS avoidance. */
     tapir_instant persist_at;  /* next zero-window probe or SWS override, or NEVER */
     unsigned persist_backoff;  /* doublings of the persist interval since the stall began */
@@ -167,9 +191,10 @@ int tapir_tcp_listen(struct tapir_tcp_socket *s, const struct tapir_tcp_endpoint
 /* An established connection from the backlog not yet handed out, or NULL. */
 struct tapir_tcp_socket *tapir_tcp_accept(struct tapir_tcp_socket *listener);
 
-/* Start connecting from `local` (address and port both required for now) to `remote`.
- * `isn` is the initial sequence number (the caller draws it; RFC 6528 generation is a
- * later step) and `mtu` the interface's. The SYN goes out at the next poll. */
+/* Start connecting from `local` (address and port both required) to `remote`, with
+ * initial sequence number `isn` and the interface's `mtu`. The SYN goes out at the next
+ * poll. tapir_tcp_connect_iface() (tapir/socket/tcp_iface.h) chooses the address, an
+ * RFC 6056 port and an RFC 6528 ISN instead. */
 int tapir_tcp_connect(struct tapir_tcp_socket *s, const struct tapir_tcp_endpoint *local,
                       const struct tapir_tcp_endpoint *remote, uint32_t isn, unsigned mtu,
                       tapir_instant now);
@@ -202,5 +227,60 @@ bool tapir_tcp_can_send(const struct tapir_tcp_socket *s);
 bool tapir_tcp_can_recv(const struct tapir_tcp_socket *s);
 bool tapir_tcp_is_open(const struct tapir_tcp_socket *s);
 const struct tapir_tcp_stats *tapir_tcp_stats(const struct tapir_tcp_socket *s);
+
+/* ---- Scale/API: zero-copy I/O, statistics, tracing (src/socket/tcp_api.c) ---------- */
+
+/* At most two contiguous runs of bytes (two when they cross the end of the ring). */
+struct tapir_tcp_spans {
+    struct {
+        const uint8_t *data;
+        size_t len;
+    } span[2];
+    unsigned count;
+};
+struct tapir_tcp_wspans {
+    struct {
+        uint8_t *data;
+        size_t len;
+    } span[2];
+    unsigned count;
+};
+
+/* Zero-copy receive: the received bytes in order, in place in the receive buffer, as one
+ * or two spans. Returns their total (> 0), or what tapir_tcp_recv() would return with
+ * nothing to read: 0 at end of stream, TAPIR_EAGAIN, or the connection's error. The bytes
+ * stay put, and the spans valid, until tapir_tcp_consume() releases them. */
+int tapir_tcp_peek(const struct tapir_tcp_socket *s, struct tapir_tcp_spans *out);
+/* Release the first n received bytes (clipped to what is there), opening the window as
+ * tapir_tcp_recv() does. Returns the count released. */
+int tapir_tcp_consume(struct tapir_tcp_socket *s, size_t n);
+
+/* Zero-copy send: the free space of the send buffer, as one or two spans the caller
+ * writes into before tapir_tcp_send_commit(). Returns the total (0 when full: retry after
+ * a poll), or TAPIR_EINVAL / the connection's error when it cannot send any more. */
+int tapir_tcp_send_reserve(struct tapir_tcp_socket *s, struct tapir_tcp_wspans *out);
+/* Queue the first n bytes written into the reserved spans (clipped to the free space).
+ * Returns the count queued, or the error tapir_tcp_send() would return. */
+int tapir_tcp_send_commit(struct tapir_tcp_socket *s, size_t n);
+
+/* The counters, plus the estimators as they are now (srtt, rttvar, rto, cwnd, ssthresh). */
+void tapir_tcp_get_stats(const struct tapir_tcp_socket *s, struct tapir_tcp_stats *out);
+
+/* One trace record, handed to cfg.trace at each acceptable ACK a synchronized connection
+ * takes (the handshake's last ACK included; the SYN-ACK of an active open is not traced). */
+struct tapir_tcp_trace_point {
+    const struct tapir_tcp_socket *socket;
+    tapir_instant time_us;
+    uint32_t cwnd, ssthresh; /* bytes */
+    uint64_t srtt_us, rttvar_us, rto_us;
+    uint32_t in_flight; /* bytes sent and not acknowledged (SND.MAX - SND.UNA) */
+    uint32_t snd_una, snd_wnd, ack;
+};
+
+/* The CSV header line and one CSV line per point, each ending in "\n", written like
+ * snprintf: returns the full length (>= cap means it was cut; always NUL-terminated when
+ * cap > 0). */
+int tapir_tcp_trace_csv_header(char *buf, size_t cap);
+int tapir_tcp_trace_csv(const struct tapir_tcp_trace_point *point, char *buf, size_t cap);
 
 #endif
