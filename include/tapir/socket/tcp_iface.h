@@ -19,7 +19,7 @@
 /* Connect `s` (closed, initialised) to `remote`, choosing everything else: the source
  * address by the interface's source selection, a local port by RFC 6056 Algorithm 4 that
  * no socket of the interface uses with this remote end (registered sockets and listeners'
- * children, TIME-WAIT included), the ISN by RFC 6528, the MSS from the interface's MTU.
+ * children, and the interface's TIME-WAIT records), the ISN by RFC 6528, the MSS from the interface's MTU.
  * The socket is registered with the interface (if it was not) and the SYN goes out at the
  * next poll. Returns 0; TAPIR_EINVAL (socket not closed, remote port 0, no IP version),
  * TAPIR_ENOADDR (no address to send from), TAPIR_EAGAIN (every port of the range is taken
@@ -41,7 +41,8 @@ size_t tapir_iface_tcp_index_size(unsigned max_connections);
 /* Give the interface a demultiplexing index in `mem` (`len` bytes, aligned for a pointer,
  * kept by the caller for the interface's life or until replaced). Connections already
  * open are entered at the next poll. Size it for the connections that will be open at
- * once (listeners' children and TIME-WAIT included); beyond that, lookups still work, by
+ * once (listeners' children included; TIME-WAIT is kept apart, as records of
+ * tapir/priv/tcp_timewait.h); beyond that, lookups still work, by
  * walking the sockets. Returns 0, or TAPIR_EINVAL when max_connections is 0 or above 2^30
  * or `len` is short. See include/tapir/priv/tcp_iface.h for how it works. */
 int tapir_iface_tcp_index(struct tapir_iface *iface, void *mem, size_t len,
