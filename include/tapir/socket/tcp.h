@@ -27,6 +27,7 @@
 #include "tapir/priv/assembler.h"
 #include "tapir/priv/ring.h"
 #include "tapir/priv/tcp_cc.h"
+#include "tapir/priv/tcp_recovery.h"
 #include "tapir/priv/tcp_rto.h"
 #include "tapir/socket.h"
 #include "tapir/time.h"
@@ -59,6 +60,7 @@ struct tapir_tcp_config {
     tapir_instant time_wait_us; /* 2 * MSL; 60 s as Linux */
     unsigned max_retries;       /* RTOs in a row before the connection is dropped: 15 */
     enum tapir__cc_algo cc;     /* CUBIC by default */
+    bool no_sack;               /* neither offer nor accept SACK (RFC 2018): NewReno recovery */
 };
 
 void tapir_tcp_config_default(struct tapir_tcp_config *cfg);
@@ -124,6 +126,11 @@ struct tapir_tcp_socket {
     bool accepted;
 
     struct tapir_tcp_stats stats;
+
+    /* Loss recovery (tcp_recovery.c, tcp_sack.c, tcp_rack.c): the SACK scoreboard, the
+     * transmission log, RACK-TLP and the recovery state; `recover` and `dupacks` above are
+     * its too. */
+    struct tapir__tcp_recovery rec;
 };
 
 /* Initialise a closed socket over caller buffers (the sizes bound the windows). */
