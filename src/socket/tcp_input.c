@@ -142,8 +142,9 @@ static void take_text(struct tapir_tcp_socket *s, tapir_instant now,
             tapir__assembler_advance(&s->ooo, ready);
             s->rcv_nxt += ready;
             s->stats.bytes_received += ready;
-            /* A hole filled: ACK at once (RFC 5681 §4.2); else every second segment. */
-            bool plain_in_order = off == 0 && s->ooo.count == 0;
+            /* A hole filled: ACK at once (RFC 5681 §4.2); else every second segment.
+             * More ready than this segment brought means it closed a gap. */
+            bool plain_in_order = off == 0 && ready == len && s->ooo.count == 0;
             if (!plain_in_order || ++s->segs_since_ack >= 2)
                 s->ack_now = true;
             else if (s->delack_at == TAPIR_INSTANT_NEVER)
