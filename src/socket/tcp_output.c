@@ -52,13 +52,24 @@ static void add_syn_options(const struct tapir_tcp_socket *s, struct tapir_tcp_r
 }
 
 /* SACK blocks for the out-of-order data we hold (RFC 2018 §4: most recent first; three
- * fit beside the timestamp option, four without). */
+ * fit beside the timestamp option, four without). A data segment carries only the blocks
+ * that fit in the MSS beside its payload (each takes 8 bytes, the option 4 more with its
+ * NOPs), so it never exceeds the MTU; the pure ACKs carry the rest. */
 static void add_sack(const struct tapir_tcp_socket *s, struct tapir_tcp_repr *t)
 {
     if (!s->sack_ok || s->ooo.count == 0)
         return;
+    unsigned max = s->ts_ok ? 3 : 4;
+    if (t->payload_len > 0) {
+        size_t room = s->mss > t->payload_len ? s->mss - t->payload_len : 0;
+        size_t fit = room >= 12 ? (room - 4) / 8 : 0;
+        if (fit < max)
+            max = (unsigned)fit;
+        if (max == 0)
+            return;
+    }
     struct tapir__assembler_range r[TAPIR_TCP_MAX_SACK];
-    unsigned n = tapir__assembler_recent(&s->ooo, r, s->ts_ok ? 3 : 4);
+    unsigned n = tapir__assembler_recent(&s->ooo, r, max);
     for (unsigned i = 0; i < n; i++) {
         t->sack[i].left = s->rcv_nxt + r[i].start;
         t->sack[i].right = s->rcv_nxt + r[i].end;

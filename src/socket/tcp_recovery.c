@@ -125,10 +125,11 @@ static void mark_lost(struct tapir__tcp_recovery *r, struct tapir__seg *g)
 static unsigned detect_losses(struct tapir_tcp_socket *s, tapir_instant now)
 {
     struct tapir__tcp_recovery *r = &s->rec;
-    tapir_instant reo = tapir__rack_reo_wnd(&r->rack, r->state != TAPIR__REC_OPEN,
-                                            r->log.segs_sacked, srtt(s));
+    tapir_instant reo =
+        tapir__rack_reo_wnd(&r->rack, r->state != TAPIR__REC_OPEN, r->log.segs_sacked, srtt(s));
     unsigned marked, marked_rexmit;
-    tapir_instant wait = tapir__rack_detect_loss(&r->rack, &r->log, now, reo, &marked, &marked_rexmit);
+    tapir_instant wait =
+        tapir__rack_detect_loss(&r->rack, &r->log, now, reo, &marked, &marked_rexmit);
     r->counters.rack_marked += marked;
     r->counters.lost_rexmits += marked_rexmit;
     r->rack_at = wait > 0 ? now + wait : TAPIR_INSTANT_NEVER;
@@ -234,7 +235,8 @@ void tapir__tcp_rec_on_ack(struct tapir_tcp_socket *s, tapir_instant now,
     struct tapir__sack_update u;
     memset(&u, 0, sizeof u);
     if (s->sack_ok && seg->sack_count > 0) {
-        tapir__sack_board_update(&r->sack, seg->sack, seg->sack_count, una, s->snd_max, &u);
+        tapir__sack_board_update(&r->sack, seg->sack, seg->sack_count, seg->ack, una, s->snd_max,
+                                 &u);
         if (u.newly_sacked > 0)
             mark_sacked(s, now);
         if (u.dsack) {
@@ -369,8 +371,8 @@ static struct tapir__seg *find(struct tapir__tcp_recovery *r, uint32_t seq)
     return NULL;
 }
 
-void tapir__tcp_rec_sent(struct tapir_tcp_socket *s, tapir_instant now, uint32_t seq,
-                         uint32_t len, bool fin, bool rexmit)
+void tapir__tcp_rec_sent(struct tapir_tcp_socket *s, tapir_instant now, uint32_t seq, uint32_t len,
+                         bool fin, bool rexmit)
 {
     struct tapir__tcp_recovery *r = &s->rec;
     bool probe = r->probe_due;

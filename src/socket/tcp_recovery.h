@@ -71,8 +71,8 @@ const struct tapir__seg *tapir__tcp_rec_next(const struct tapir_tcp_socket *s, b
 uint32_t tapir__tcp_rec_send_room(const struct tapir_tcp_socket *s, size_t unsent);
 
 /* A segment [seq, seq + len (+ FIN)) went out: new data, or a retransmission of a record. */
-void tapir__tcp_rec_sent(struct tapir_tcp_socket *s, tapir_instant now, uint32_t seq,
-                         uint32_t len, bool fin, bool rexmit);
+void tapir__tcp_rec_sent(struct tapir_tcp_socket *s, tapir_instant now, uint32_t seq, uint32_t len,
+                         bool fin, bool rexmit);
 
 /* A pure ACK went out (receiver side: one owed duplicate ACK paid when `owed_only`). */
 void tapir__tcp_rec_ack_sent(struct tapir_tcp_socket *s, bool owed_only);

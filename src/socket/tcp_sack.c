@@ -87,9 +87,9 @@ static uint32_t add_range(struct tapir__sack_board *b, uint32_t start, uint32_t 
     return b->bytes - before;
 }
 
-void tapir__sack_board_update(struct tapir__sack_board *b, const struct tapir_tcp_sack_block *blocks,
-                              unsigned n, uint32_t ack, uint32_t snd_max,
-                              struct tapir__sack_update *res)
+void tapir__sack_board_update(struct tapir__sack_board *b,
+                              const struct tapir_tcp_sack_block *blocks, unsigned n, uint32_t ack,
+                              uint32_t una, uint32_t snd_max, struct tapir__sack_update *res)
 {
     struct tapir__sack_update local;
     if (!res)
@@ -105,8 +105,9 @@ void tapir__sack_board_update(struct tapir__sack_board *b, const struct tapir_tc
         }
         /* RFC 2883 §4: a first block below the cumulative ACK, or inside the second block,
          * reports a duplicate segment. */
-        if (k == 0 && (le(right, ack) || (n > 1 && lt(blocks[1].left, blocks[1].right) &&
-                                           le(blocks[1].left, left) && le(right, blocks[1].right)))) {
+        if (k == 0 &&
+            (le(right, ack) || (n > 1 && lt(blocks[1].left, blocks[1].right) &&
+                                le(blocks[1].left, left) && le(right, blocks[1].right)))) {
             res->dsack = true;
             res->dsack_range.start = left;
             res->dsack_range.end = right;
@@ -116,10 +117,10 @@ void tapir__sack_board_update(struct tapir__sack_board *b, const struct tapir_tc
             res->invalid++; /* data never sent */
             continue;
         }
-        if (le(right, ack))
+        if (le(right, una))
             continue; /* old news: already cumulatively acknowledged */
-        if (lt(left, ack))
-            left = ack;
+        if (lt(left, una))
+            left = una;
         res->accepted++;
         res->newly_sacked += add_range(b, left, right, &res->overflow);
     }

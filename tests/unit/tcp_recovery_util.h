@@ -145,8 +145,8 @@ static inline void rc_stream_push(struct rc_stream *st)
 {
     static uint8_t chunk[65536];
     while (st->sent < st->total) {
-        size_t k = st->total - st->sent < sizeof chunk ? (size_t)(st->total - st->sent)
-                                                       : sizeof chunk;
+        size_t k =
+            st->total - st->sent < sizeof chunk ? (size_t)(st->total - st->sent) : sizeof chunk;
         rc_gen(st->seed, st->sent, chunk, k);
         int w = tapir_tcp_send(st->from, chunk, k);
         assert_true(w >= 0);
@@ -182,8 +182,8 @@ static inline bool rc_stream_done(const struct rc_stream *st)
 
 /* Run the streams (both at once) until all arrived or `max_us` of virtual time passed,
  * advancing the clock `step_us` whenever nothing is left to do at once. */
-static inline void rc_run(struct netsim *n, struct rc_stream *st, unsigned count, tapir_instant step_us,
-                          tapir_instant max_us)
+static inline void rc_run(struct netsim *n, struct rc_stream *st, unsigned count,
+                          tapir_instant step_us, tapir_instant max_us)
 {
     tapir_instant end = n->clock.now_us + max_us;
     for (;;) {
@@ -285,6 +285,103 @@ static inline void rc_warm_up(struct netsim *n, struct rc_conn *c, unsigned segm
     assert_true(tapir__cc_cwnd(&s->cc) >= segments * (uint32_t)s->mss);
     assert_int_equal(s->snd_una, s->snd_max);
     assert_int_equal(s->stats.retransmissions, 0);
+}
+
+/* --- Large transfers through the fault injector. --- */
+
+struct rc_transfer_opts {
+    bool v6;
+    double drop_pct, duplicate_pct, reorder_pct, corrupt_pct; /* each direction */
+    tapir_instant delay_us;                                   /* each direction */
+    uint64_t seed;
+    bool lossy; /* frames are lost (dropped or corrupted): retransmissions must happen */
+};
+
+static inline void rc_print_side(const char *who, const struct tapir_tcp_socket *s)
+{
+    const struct tapir__rec_counters *k = &s->rec.counters;
+    printf("  %s: %" PRIu64 " segments, %" PRIu64 " retransmissions, %" PRIu64
+           " RTOs, %u fast recoveries, RACK marked %u (%u lost retransmissions), IsLost %u, "
+           "NewReno %u, %u probes (%u repaired a loss), %u D-SACKs, cwnd %u\n",
+           who, s->stats.segments_sent, s->stats.retransmissions, s->stats.rto_expirations,
+           k->recoveries, k->rack_marked, k->lost_rexmits, k->sack_marked, k->newreno_marked,
+           k->tlp_probes, k->tlp_recoveries, k->dsacks, tapir__cc_cwnd(&s->cc));
+}
+
+/* 64 MiB (times TAPIR_TEST_SCALE) each way at once between A and B, 128 KiB buffers,
+ * through the fault injector on A's side with `o`'s settings in both directions: both
+ * streams byte-exact (every byte compared, and the FNV-1a 64 of each stream against one
+ * computed apart), the log consistent at the end, and retransmissions when frames were
+ * lost, none when none were. Prints the virtual time and the counts. */
+static inline void rc_transfer_test(const char *name, const struct rc_transfer_opts *o)
+{
+    static struct netsim n;
+    struct tapir_fault_options fo;
+    memset(&fo, 0, sizeof fo);
+    fo.seed = o->seed;
+    netsim_init(&n, &fo, 0);
+    static struct rc_conn c;
+    rc_open(&n, &c, o->v6, 128 * 1024, NULL, NULL);
+    struct tapir_fault_dir_options d = {
+        .drop_pct = o->drop_pct,
+        .duplicate_pct = o->duplicate_pct,
+        .reorder_pct = o->reorder_pct,
+        .corrupt_pct = o->corrupt_pct,
+        .delay_us = o->delay_us,
+    };
+    n.fault.rx.opt = d;
+    n.fault.tx.opt = d;
+
+    uint64_t total = rc_scaled(64u << 20);
+    struct rc_stream st[2];
+    rc_stream_init(&st[0], c.server, &c.client, 101, total);
+    rc_stream_init(&st[1], &c.client, c.server, 202, total);
+    tapir_instant t0 = n.clock.now_us;
+    rc_run(&n, st, 2, TAPIR_US_PER_MS, 3600 * (tapir_instant)TAPIR_US_PER_S);
+    tapir_instant took = n.clock.now_us - t0;
+    netsim_advance(&n, TAPIR_US_PER_S); /* the last ACKs */
+
+    assert_int_equal(st[0].hash, rc_expected_hash(101, total));
+    assert_int_equal(st[1].hash, rc_expected_hash(202, total));
+    assert_int_equal(c.server->snd_una, c.server->snd_max);
+    assert_int_equal(c.client.snd_una, c.client.snd_max);
+    assert_int_equal(tapir__tcp_rec_check(c.server), 0);
+    assert_int_equal(tapir__tcp_rec_check(&c.client), 0);
+    assert_int_equal(tapir_tcp_state(c.server), TAPIR_TCP_ESTABLISHED);
+    assert_int_equal(tapir_tcp_state(&c.client), TAPIR_TCP_ESTABLISHED);
+
+    uint64_t rexmit = c.server->stats.retransmissions + c.client.stats.retransmissions;
+    printf("%s (%s): %" PRIu64 " bytes each way in %.3f s of virtual time\n", name,
+           o->v6 ? "IPv6" : "IPv4", total, (double)took / TAPIR_US_PER_S);
+    printf("  FNV-1a A->B %016" PRIx64 ", B->A %016" PRIx64 "\n", st[0].hash, st[1].hash);
+    rc_print_side("A", c.server);
+    rc_print_side("B", &c.client);
+    const struct tapir_fault_counters *tx = &n.fault.tx.counters, *rx = &n.fault.rx.counters;
+    printf("  faults A->B: %" PRIu64 " frames, %" PRIu64 " dropped, %" PRIu64
+           " duplicated, %" PRIu64 " reordered, %" PRIu64 " corrupted\n",
+           tx->received, tx->dropped, tx->duplicated, tx->reordered, tx->corrupted);
+    printf("  faults B->A: %" PRIu64 " frames, %" PRIu64 " dropped, %" PRIu64
+           " duplicated, %" PRIu64 " reordered, %" PRIu64 " corrupted\n",
+           rx->received, rx->dropped, rx->duplicated, rx->reordered, rx->corrupted);
+    for (int i = 0; i < 2; i++) {
+        const struct tapir_iface_stats *is = tapir_iface_stats(i ? &n.b.iface : &n.a.iface);
+        printf("  stack %c drops:", i ? 'B' : 'A');
+        for (int k = 0; k < TAPIR_DROP_COUNT_; k++)
+            if (is->drops[k])
+                printf(" [%d]=%" PRIu64, k, is->drops[k]);
+        printf("\n");
+    }
+    if (o->lossy) {
+        assert_true(tx->dropped + rx->dropped + tx->corrupted + rx->corrupted > 0);
+        assert_true(rexmit > 0);
+    }
+    if (o->drop_pct == 0 && o->corrupt_pct == 0 && o->reorder_pct == 0) {
+        /* Nothing lost and nothing out of order: nothing to repair. */
+        assert_int_equal(rexmit, 0);
+        assert_int_equal(c.server->stats.rto_expirations + c.client.stats.rto_expirations, 0);
+    }
+    rc_close(&n, &c);
+    netsim_free(&n);
 }
 
 #endif

@@ -63,8 +63,8 @@ static void run(bool v6)
     assert_false(tapir__cc_in_recovery(&s->cc));
     assert_int_equal(n.clock.now_us, t0);
     assert_int_equal(tapir__tcp_rec_check(s), 0);
-    printf("NewReno %s: %u retransmissions, %u RTOs, virtual time %lld us\n",
-           v6 ? "IPv6" : "IPv4", (unsigned)(s->stats.retransmissions - before.retransmissions),
+    printf("NewReno %s: %u retransmissions, %u RTOs, virtual time %lld us\n", v6 ? "IPv6" : "IPv4",
+           (unsigned)(s->stats.retransmissions - before.retransmissions),
            (unsigned)(s->stats.rto_expirations - before.rto_expirations),
            (long long)(n.clock.now_us - t0));
     rc_close(&n, &c);

@@ -22,9 +22,9 @@
  *     or below the cumulative ACK, or wholly inside the second block; it is reported to
  *     the caller (RACK widens its reordering window on it, RFC 8985 §6.2) and never
  *     recorded as SACKed data;
- *   - any other block must lie within [ACK, SND.MAX] once clipped at ACK: a block above
- *     SND.MAX claims data never sent and is ignored (counted invalid); a block wholly at or
- *     below the ACK is old news and ignored quietly.
+ *   - any other block must lie within [SND.UNA, SND.MAX] once clipped at SND.UNA: a block
+ *     above SND.MAX claims data never sent and is ignored (counted invalid); a block wholly
+ *     at or below SND.UNA is old news and ignored quietly.
  */
 #ifndef TAPIR_PRIV_TCP_SACK_H
 #define TAPIR_PRIV_TCP_SACK_H
@@ -57,11 +57,11 @@ struct tapir__sack_board {
 
 /* What one ACK's blocks did to the board. */
 struct tapir__sack_update {
-    uint32_t newly_sacked; /* bytes recorded that were not SACKed before */
-    unsigned accepted;     /* blocks that lay within the window (D-SACK excluded) */
-    unsigned invalid;      /* blocks refused: inverted, or beyond SND.MAX */
-    bool dsack;            /* the first block was a D-SACK (RFC 2883) */
-    bool overflow;         /* a range was dropped for want of room */
+    uint32_t newly_sacked;                /* bytes recorded that were not SACKed before */
+    unsigned accepted;                    /* blocks that lay within the window (D-SACK excluded) */
+    unsigned invalid;                     /* blocks refused: inverted, or beyond SND.MAX */
+    bool dsack;                           /* the first block was a D-SACK (RFC 2883) */
+    bool overflow;                        /* a range was dropped for want of room */
     struct tapir__sack_range dsack_range; /* the duplicate reported, when dsack */
 };
 
@@ -72,12 +72,14 @@ void tapir__sack_board_init(struct tapir__sack_board *b);
  * straddling it is clipped). Call it before tapir__sack_board_update() for the same ACK. */
 void tapir__sack_board_advance(struct tapir__sack_board *b, uint32_t una);
 
-/* Record the SACK blocks of one ACK whose cumulative acknowledgment is `ack` (the board
- * already advanced to it) with `snd_max` the highest sequence number sent plus one,
- * validated as described above. `res` (may be NULL) says what changed. */
-void tapir__sack_board_update(struct tapir__sack_board *b, const struct tapir_tcp_sack_block *blocks,
-                              unsigned n, uint32_t ack, uint32_t snd_max,
-                              struct tapir__sack_update *res);
+/* Record the SACK blocks of one ACK whose acknowledgment field is `ack`, with `una` the
+ * sender's SND.UNA after it (the board already advanced to it; `una` is past `ack` when an
+ * older ACK arrives late) and `snd_max` the highest sequence number sent plus one,
+ * validated as described above: the D-SACK test uses the ACK's own field, the window test
+ * SND.UNA. `res` (may be NULL) says what changed. */
+void tapir__sack_board_update(struct tapir__sack_board *b,
+                              const struct tapir_tcp_sack_block *blocks, unsigned n, uint32_t ack,
+                              uint32_t una, uint32_t snd_max, struct tapir__sack_update *res);
 
 /* Is every byte of [start, end) SACKed? (false for an empty range) */
 bool tapir__sack_board_covers(const struct tapir__sack_board *b, uint32_t start, uint32_t end);
