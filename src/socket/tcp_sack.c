@@ -84,7 +84,7 @@ static uint32_t add_range(struct tapir__sack_board *b, uint32_t start, uint32_t 
     b->r[i].end = end;
     b->count++;
     b->bytes += end - start;
-    return b->bytes - before;
+    return end - start; /* all new: it touched no range */
 }
 
 void tapir__sack_board_update(struct tapir__sack_board *b,
