@@ -259,9 +259,9 @@ static void test_pto(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_log),         cmocka_unit_test(test_ack),
-        cmocka_unit_test(test_bound),       cmocka_unit_test(test_rack_update),
-        cmocka_unit_test(test_rack_loss),   cmocka_unit_test(test_reo_wnd),
+        cmocka_unit_test(test_log),       cmocka_unit_test(test_ack),
+        cmocka_unit_test(test_bound),     cmocka_unit_test(test_rack_update),
+        cmocka_unit_test(test_rack_loss), cmocka_unit_test(test_reo_wnd),
         cmocka_unit_test(test_pto),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

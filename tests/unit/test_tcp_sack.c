@@ -189,8 +189,8 @@ static void test_bound(void **state)
         assert_false(update1(&b, base + 100 * i + 50, base + 100 * i + 60, 0, 1000000).overflow);
     assert_int_equal(b.count, MAXR);
     /* One more above every range: dropped. */
-    struct tapir__sack_update u = update1(&b, base + 100 * MAXR + 50, base + 100 * MAXR + 60, 0,
-                                          1000000);
+    struct tapir__sack_update u =
+        update1(&b, base + 100 * MAXR + 50, base + 100 * MAXR + 60, 0, 1000000);
     assert_true(u.overflow);
     assert_int_equal(u.newly_sacked, 0);
     assert_int_equal(b.count, MAXR);
@@ -303,10 +303,10 @@ static void test_model(void **state)
             uint32_t added = 0;
             for (unsigned i = 0; i < n; i++) {
                 int32_t l = (int32_t)(blk[i].left - origin), r = (int32_t)(blk[i].right - origin);
-                bool d = i == 0 && (r <= (int32_t)una ||
-                                    (n > 1 && (int32_t)(blk[1].left - origin) <= l &&
-                                     r <= (int32_t)(blk[1].right - origin) &&
-                                     (int32_t)(blk[1].left - blk[1].right) < 0));
+                bool d = i == 0 &&
+                         (r <= (int32_t)una || (n > 1 && (int32_t)(blk[1].left - origin) <= l &&
+                                                r <= (int32_t)(blk[1].right - origin) &&
+                                                (int32_t)(blk[1].left - blk[1].right) < 0));
                 if (l >= r || d || r > (int32_t)max)
                     continue;
                 for (int32_t k = l < (int32_t)una ? (int32_t)una : l; k < r; k++)
@@ -339,10 +339,10 @@ static void test_model(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_empty),    cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_empty),      cmocka_unit_test(test_merge),
         cmocka_unit_test(test_validation), cmocka_unit_test(test_dsack),
-        cmocka_unit_test(test_bound),    cmocka_unit_test(test_advance),
-        cmocka_unit_test(test_wrap),     cmocka_unit_test(test_is_lost),
+        cmocka_unit_test(test_bound),      cmocka_unit_test(test_advance),
+        cmocka_unit_test(test_wrap),       cmocka_unit_test(test_is_lost),
         cmocka_unit_test(test_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
