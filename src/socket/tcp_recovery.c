@@ -120,20 +120,22 @@ static void mark_lost(struct tapir__tcp_recovery *r, struct tapir__seg *g)
     tapir__txlog_set(&r->log, g, TAPIR__SEG_LOST);
 }
 
-/* RACK, then RFC 6675 IsLost while RACK has seen no reordering; arms the reordering
- * timer. Returns the records newly marked. */
+/* RACK, then RFC 6675 IsLost while RACK has seen no reordering (or alone with
+ * cfg.no_rack); arms the reordering timer. Returns the records newly marked. */
 static unsigned detect_losses(struct tapir_tcp_socket *s, tapir_instant now)
 {
     struct tapir__tcp_recovery *r = &s->rec;
-    tapir_instant reo =
-        tapir__rack_reo_wnd(&r->rack, r->state != TAPIR__REC_OPEN, r->log.segs_sacked, srtt(s));
-    unsigned marked, marked_rexmit;
-    tapir_instant wait =
-        tapir__rack_detect_loss(&r->rack, &r->log, now, reo, &marked, &marked_rexmit);
-    r->counters.rack_marked += marked;
-    r->counters.lost_rexmits += marked_rexmit;
-    r->rack_at = wait > 0 ? now + wait : TAPIR_INSTANT_NEVER;
-    if (!r->rack.reord && r->sack.count > 0) {
+    unsigned marked = 0, marked_rexmit = 0;
+    if (!s->cfg.no_rack) {
+        tapir_instant reo = tapir__rack_reo_wnd(&r->rack, r->state != TAPIR__REC_OPEN,
+                                                r->log.segs_sacked, srtt(s));
+        tapir_instant wait =
+            tapir__rack_detect_loss(&r->rack, &r->log, now, reo, &marked, &marked_rexmit);
+        r->counters.rack_marked += marked;
+        r->counters.lost_rexmits += marked_rexmit;
+        r->rack_at = wait > 0 ? now + wait : TAPIR_INSTANT_NEVER;
+    }
+    if ((!r->rack.reord || s->cfg.no_rack) && r->sack.count > 0) {
         /* IsLost is monotonic (fewer SACKed bytes lie above a higher hole): walk up from
          * the front and stop at the first hole it does not condemn. */
         for (unsigned i = 0; i < r->log.count; i++) {
@@ -210,8 +212,8 @@ static void tlp_on_ack(struct tapir_tcp_socket *s, bool advanced, bool pure_dup,
 static void arm_pto(struct tapir_tcp_socket *s, tapir_instant now)
 {
     struct tapir__tcp_recovery *r = &s->rec;
-    if (!s->sack_ok || r->state != TAPIR__REC_OPEN || r->tlp_active || r->log.count == 0 ||
-        !data_state(s)) {
+    if (!s->sack_ok || s->cfg.no_rack || r->state != TAPIR__REC_OPEN || r->tlp_active ||
+        r->log.count == 0 || !data_state(s)) {
         r->pto_at = TAPIR_INSTANT_NEVER;
         return;
     }

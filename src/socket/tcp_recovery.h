@@ -8,7 +8,8 @@
  * - With SACK, loss is detected by RACK (RFC 8985 §6: a record sent before a delivered one,
  *   older than RACK.rtt + reo_wnd, is lost; the reordering timer waits for the rest) and
  *   by RFC 6675 IsLost (DupThresh SACKed ranges, or more than 2 SMSS, above a hole) while
- *   RACK has seen no reordering (once it has, its wider window decides alone).
+ *   RACK has seen no reordering (once it has, its wider window decides alone). With
+ *   cfg.no_rack, IsLost alone (plain RFC 6675) and no loss probe.
  * - Without SACK, NewReno (RFC 6582): the third duplicate ACK marks the first
  *   unacknowledged segment lost; each partial ACK in recovery marks the next one.
  * - The first loss of a window enters fast recovery once: recover = SND.MAX and

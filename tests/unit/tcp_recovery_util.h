@@ -371,6 +371,9 @@ static inline void rc_transfer_test(const char *name, const struct rc_transfer_o
                 printf(" [%d]=%" PRIu64, k, is->drops[k]);
         printf("\n");
     }
+    /* No segment ever exceeded the MTU (options and payload within the MSS). */
+    assert_int_equal(tapir_iface_stats(&n.a.iface)->fragments_sent, 0);
+    assert_int_equal(tapir_iface_stats(&n.b.iface)->fragments_sent, 0);
     if (o->lossy) {
         assert_true(tx->dropped + rx->dropped + tx->corrupted + rx->corrupted > 0);
         assert_true(rexmit > 0);

@@ -1,7 +1,8 @@
 /* One flight of 24 segments loses exactly its data segments 3, 7 and 11: SACK recovery
  * (RACK marks the three lost from the first ACK's SACK blocks, RFC 8985 §6.2) retransmits
  * exactly those three, in one fast recovery, with no timeout; the data arrives byte-exact.
- * IPv4 and IPv6. */
+ * The same with RACK off (cfg.no_rack): RFC 6675 IsLost alone (three SACKed ranges above
+ * the first hole, more than 2 SMSS above the others) marks the same three. IPv4 and IPv6. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,12 +13,15 @@
 
 #define FLIGHT 24u
 
-static void run(bool v6)
+static void run(bool v6, bool rack)
 {
     static struct netsim n;
     netsim_init(&n, NULL, 0);
     static struct rc_conn c;
-    rc_open(&n, &c, v6, 256 * 1024, NULL, NULL);
+    struct tapir_tcp_config scfg;
+    tapir_tcp_config_default(&scfg);
+    scfg.no_rack = !rack;
+    rc_open(&n, &c, v6, 256 * 1024, &scfg, NULL);
     struct tapir_tcp_socket *s = c.server;
     assert_true(s->sack_ok && c.client.sack_ok);
     rc_warm_up(&n, &c, FLIGHT + 2);
@@ -50,7 +54,8 @@ static void run(bool v6)
     assert_int_equal(s->stats.rto_expirations - before.rto_expirations, 0);
     assert_int_equal(s->stats.fast_retransmits - before.fast_retransmits, 1);
     assert_int_equal(s->cc.congestion_events - events_before, 1);
-    assert_int_equal(s->rec.counters.rack_marked, 3);
+    assert_int_equal(s->rec.counters.rack_marked, rack ? 3 : 0);
+    assert_int_equal(s->rec.counters.sack_marked, rack ? 0 : 3);
     assert_int_equal(s->rec.counters.lost_rexmits, 0);
     assert_int_equal(s->rec.counters.tlp_probes, 0);
     assert_int_equal(s->rec.state, TAPIR__REC_OPEN);
@@ -61,8 +66,8 @@ static void run(bool v6)
     assert_int_equal(tapir__tcp_rec_check(s), 0);
     assert_int_equal(s->rec.log.count, 0);
     assert_int_equal(s->rec.sack.count, 0);
-    printf("loss 3/7/11 %s: %u retransmissions, %u RTOs, virtual time %lld us\n",
-           v6 ? "IPv6" : "IPv4", (unsigned)(s->stats.retransmissions - before.retransmissions),
+    printf("loss 3/7/11 %s%s: %u retransmissions, %u RTOs, virtual time %lld us\n",
+           v6 ? "IPv6" : "IPv4", rack ? "" : " without RACK", (unsigned)(s->stats.retransmissions - before.retransmissions),
            (unsigned)(s->stats.rto_expirations - before.rto_expirations),
            (long long)(n.clock.now_us - t0));
     rc_close(&n, &c);
@@ -72,13 +77,25 @@ static void run(bool v6)
 static void test_loss_3_7_11_v4(void **state)
 {
     (void)state;
-    run(false);
+    run(false, true);
 }
 
 static void test_loss_3_7_11_v6(void **state)
 {
     (void)state;
-    run(true);
+    run(true, true);
+}
+
+static void test_loss_3_7_11_islost_v4(void **state)
+{
+    (void)state;
+    run(false, false);
+}
+
+static void test_loss_3_7_11_islost_v6(void **state)
+{
+    (void)state;
+    run(true, false);
 }
 
 int main(void)
@@ -86,6 +103,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loss_3_7_11_v4),
         cmocka_unit_test(test_loss_3_7_11_v6),
+        cmocka_unit_test(test_loss_3_7_11_islost_v4),
+        cmocka_unit_test(test_loss_3_7_11_islost_v6),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,6 +61,7 @@ struct tapir_tcp_config {
     unsigned max_retries;       /* RTOs in a row before the connection is dropped: 15 */
     enum tapir__cc_algo cc;     /* CUBIC by default */
     bool no_sack;               /* neither offer nor accept SACK (RFC 2018): NewReno recovery */
+    bool no_rack;               /* no RACK-TLP (RFC 8985): RFC 6675 DupThresh detection only */
 };
 
 void tapir_tcp_config_default(struct tapir_tcp_config *cfg);
