@@ -127,8 +127,8 @@ static unsigned detect_losses(struct tapir_tcp_socket *s, tapir_instant now)
     struct tapir__tcp_recovery *r = &s->rec;
     unsigned marked = 0, marked_rexmit = 0;
     if (!s->cfg.no_rack) {
-        tapir_instant reo = tapir__rack_reo_wnd(&r->rack, r->state != TAPIR__REC_OPEN,
-                                                r->log.segs_sacked, srtt(s));
+        tapir_instant reo =
+            tapir__rack_reo_wnd(&r->rack, r->state != TAPIR__REC_OPEN, r->log.segs_sacked, srtt(s));
         tapir_instant wait =
             tapir__rack_detect_loss(&r->rack, &r->log, now, reo, &marked, &marked_rexmit);
         r->counters.rack_marked += marked;

@@ -67,7 +67,8 @@ static void run(bool v6, bool rack)
     assert_int_equal(s->rec.log.count, 0);
     assert_int_equal(s->rec.sack.count, 0);
     printf("loss 3/7/11 %s%s: %u retransmissions, %u RTOs, virtual time %lld us\n",
-           v6 ? "IPv6" : "IPv4", rack ? "" : " without RACK", (unsigned)(s->stats.retransmissions - before.retransmissions),
+           v6 ? "IPv6" : "IPv4", rack ? "" : " without RACK",
+           (unsigned)(s->stats.retransmissions - before.retransmissions),
            (unsigned)(s->stats.rto_expirations - before.rto_expirations),
            (long long)(n.clock.now_us - t0));
     rc_close(&n, &c);

@@ -432,9 +432,9 @@ static void test_probe_new_data(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_newreno_window), cmocka_unit_test(test_sack_recovery),
+        cmocka_unit_test(test_newreno_window),  cmocka_unit_test(test_sack_recovery),
         cmocka_unit_test(test_sack_validation), cmocka_unit_test(test_reneging),
-        cmocka_unit_test(test_dupacks_owed),   cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_dupacks_owed),    cmocka_unit_test(test_probe),
         cmocka_unit_test(test_probe_new_data),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

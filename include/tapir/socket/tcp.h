@@ -13,8 +13,9 @@
  * This is the first part of the engine: handshakes (active, passive, simultaneous), data
  * both ways with out-of-order reassembly, MSS/window scale/timestamps/SACK-permitted
  * negotiation, retransmission on RTO (RFC 6298) with congestion control (CUBIC or
- * NewReno), fast retransmit on three duplicate ACKs, the close states and the RST rules
- * with RFC 5961 challenge ACKs. See docs/architecture.md for what remains.
+ * NewReno), loss recovery (SACK-based, RFC 6675, with RACK-TLP, RFC 8985; NewReno, RFC 6582,
+ * without SACK: src/socket/tcp_recovery.h), the close states and the RST rules with RFC
+ * 5961 challenge ACKs. See docs/architecture.md for what remains.
  */
 #ifndef TAPIR_SOCKET_TCP_H
 #define TAPIR_SOCKET_TCP_H
