@@ -125,12 +125,17 @@ static void take_text(struct tapir_tcp_socket *s, tapir_instant now,
         seq = s->rcv_nxt;
     }
     uint32_t off = seq - s->rcv_nxt;
+    bool whole = true; /* every byte kept, so a FIN after them can count */
     if (len > 0) {
         size_t stored = tapir__byte_ring_write_at(&s->rx, off, data, len);
-        if (stored < len)
+        if (stored < len) {
             len = (uint32_t)stored; /* beyond the window: trimmed */
-        if (len > 0 && tapir__assembler_add(&s->ooo, off, len) != 0)
+            whole = false;
+        }
+        if (len > 0 && tapir__assembler_add(&s->ooo, off, len) != 0) {
             len = 0; /* too many holes: dropped, the peer will resend */
+            whole = false;
+        }
         if (off > 0 && len > 0) {
             s->stats.out_of_order_segments++;
             s->rec.dupacks_owed++; /* RFC 5681 §4.2: an immediate duplicate ACK for each */
@@ -151,9 +156,16 @@ static void take_text(struct tapir_tcp_socket *s, tapir_instant now,
                 s->delack_at = now + DELAYED_ACK_US;
         }
     }
-    /* The FIN counts once everything before it arrived. */
-    if ((seg->flags & TAPIR_TCP_FIN) && !s->fin_received &&
-        seg->seq + seg_len(seg) - 1 == s->rcv_nxt && s->ooo.count == 0) {
+    /* The FIN counts once everything before it arrived; one beyond a hole is kept until
+     * the hole fills (and the SACK blocks cover it, as Linux's do). */
+    if ((seg->flags & TAPIR_TCP_FIN) && !s->fin_received && whole) {
+        s->rec.fin_early = true;
+        s->rec.fin_seq = seg->seq + seg_len(seg) - 1;
+        if (len == 0 && s->rec.fin_seq != s->rcv_nxt)
+            s->rec.dupacks_owed++; /* a FIN alone beyond a hole is out of order too */
+    }
+    if (s->rec.fin_early && !s->fin_received && s->rec.fin_seq == s->rcv_nxt && s->ooo.count == 0) {
+        s->rec.fin_early = false;
         s->rcv_nxt++;
         s->fin_received = true;
         s->ack_now = true;

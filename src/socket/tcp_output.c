@@ -57,7 +57,7 @@ static void add_syn_options(const struct tapir_tcp_socket *s, struct tapir_tcp_r
  * NOPs), so it never exceeds the MTU; the pure ACKs carry the rest. */
 static void add_sack(const struct tapir_tcp_socket *s, struct tapir_tcp_repr *t)
 {
-    if (!s->sack_ok || s->ooo.count == 0)
+    if (!s->sack_ok || (s->ooo.count == 0 && !s->rec.fin_early))
         return;
     unsigned max = s->ts_ok ? 3 : 4;
     if (t->payload_len > 0) {
@@ -70,9 +70,19 @@ static void add_sack(const struct tapir_tcp_socket *s, struct tapir_tcp_repr *t)
     }
     struct tapir__assembler_range r[TAPIR_TCP_MAX_SACK];
     unsigned n = tapir__assembler_recent(&s->ooo, r, max);
+    bool fin_told = !s->rec.fin_early;
     for (unsigned i = 0; i < n; i++) {
         t->sack[i].left = s->rcv_nxt + r[i].start;
         t->sack[i].right = s->rcv_nxt + r[i].end;
+        if (!fin_told && t->sack[i].right == s->rec.fin_seq) {
+            t->sack[i].right++; /* the FIN we hold right after this range */
+            fin_told = true;
+        }
+    }
+    if (!fin_told && n < max) { /* a FIN alone beyond a hole: a block of its own */
+        t->sack[n].left = s->rec.fin_seq;
+        t->sack[n].right = s->rec.fin_seq + 1;
+        n++;
     }
     t->sack_count = (uint8_t)n;
 }

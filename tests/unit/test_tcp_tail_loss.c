@@ -6,7 +6,8 @@
  * And when the probe alone repairs the tail (the last segment lost, and the ACK of the rest
  * too, so the probe was armed with the whole flight out): one retransmission, and the ACK
  * past the probe without a D-SACK counts as a repaired loss, one cwnd reduction (RFC 8985
- * §7.4). IPv4 and IPv6. */
+ * §7.4). And a tail that ends with our FIN, and a loss just before a FIN sent alone.
+ * IPv4 and IPv6. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,6 +138,89 @@ static void test_tail_probe_repairs_v6(void **state)
     run_repair(true);
 }
 
+/* The same tail with our FIN on the last segment: the probe repeats data and FIN, and the
+ * close completes without a timeout. */
+static void test_tail_loss_fin(void **state)
+{
+    (void)state;
+    static struct netsim n;
+    netsim_init(&n, NULL, 0);
+    static struct rc_conn c;
+    rc_open(&n, &c, false, 256 * 1024, NULL, NULL);
+    struct tapir_tcp_socket *s = c.server;
+    static struct rc_dropper d;
+    memset(&d, 0, sizeof d);
+    d.count = 2;
+    d.seq[0] = s->snd_max + 2 * (uint32_t)s->mss;
+    d.seq[1] = s->snd_max + 3 * (uint32_t)s->mss;
+    d.times[0] = d.times[1] = 1;
+    n.drop_a_tx = rc_drop;
+    n.drop_ctx = &d;
+    struct rc_stream st;
+    rc_stream_init(&st, s, &c.client, 19, 4 * (uint64_t)s->mss);
+    rc_stream_push(&st);
+    assert_int_equal(tapir_tcp_close(s), 0);
+    tapir_instant t0 = n.clock.now_us;
+    netsim_settle(&n);
+    assert_int_equal(tapir_tcp_state(s), TAPIR_TCP_FIN_WAIT_1);
+    assert_int_equal(s->rec.log.count, 2);
+    assert_true(tapir__txlog_at(&s->rec.log, 1)->flags & TAPIR__SEG_FIN);
+    netsim_advance(&n, TAPIR__TLP_MIN_PTO_US);
+    rc_stream_pull(&st);
+    assert_true(rc_stream_done(&st));
+    assert_int_equal(st.hash, rc_expected_hash(19, st.total));
+    assert_true(c.client.fin_received);
+    assert_int_equal(tapir_tcp_state(s), TAPIR_TCP_FIN_WAIT_2);
+    assert_int_equal(s->stats.retransmissions, 2);
+    assert_int_equal(s->rec.counters.tlp_probes, 1);
+    assert_int_equal(s->stats.rto_expirations, 0);
+    assert_int_equal(n.clock.now_us, t0 + TAPIR__TLP_MIN_PTO_US);
+    assert_int_equal(s->rec.log.count, 0);
+    rc_close(&n, &c);
+    netsim_free(&n);
+}
+
+/* The last data segment lost and our FIN sent alone after it: the receiver holds the early
+ * FIN, sends a duplicate ACK whose SACK block covers it, and RACK finds the hole at once. */
+static void test_lost_before_fin(void **state)
+{
+    (void)state;
+    static struct netsim n;
+    netsim_init(&n, NULL, 0);
+    static struct rc_conn c;
+    rc_open(&n, &c, false, 256 * 1024, NULL, NULL);
+    struct tapir_tcp_socket *s = c.server;
+    static struct rc_dropper d;
+    memset(&d, 0, sizeof d);
+    d.count = 1;
+    d.seq[0] = s->snd_max + 3 * (uint32_t)s->mss;
+    d.times[0] = 1;
+    n.drop_a_tx = rc_drop;
+    n.drop_ctx = &d;
+    struct rc_stream st;
+    rc_stream_init(&st, s, &c.client, 23, 4 * (uint64_t)s->mss);
+    rc_stream_push(&st);
+    tapir_instant t0 = n.clock.now_us;
+    netsim_settle(&n);
+    assert_int_equal(s->rec.log.count, 1); /* the lost one */
+    assert_int_equal(tapir_tcp_close(s), 0);
+    netsim_settle(&n);
+    rc_stream_pull(&st);
+    assert_true(rc_stream_done(&st));
+    assert_int_equal(st.hash, rc_expected_hash(23, st.total));
+    assert_true(c.client.fin_received);
+    assert_false(c.client.rec.fin_early);
+    assert_int_equal(tapir_tcp_state(&c.client), TAPIR_TCP_CLOSE_WAIT);
+    assert_int_equal(tapir_tcp_state(s), TAPIR_TCP_FIN_WAIT_2);
+    assert_int_equal(s->stats.retransmissions, 1);
+    assert_int_equal(s->rec.counters.rack_marked, 1);
+    assert_int_equal(s->rec.counters.tlp_probes, 0);
+    assert_int_equal(s->stats.rto_expirations, 0);
+    assert_int_equal(n.clock.now_us, t0);
+    rc_close(&n, &c);
+    netsim_free(&n);
+}
+
 static void test_tail_loss_v4(void **state)
 {
     (void)state;
@@ -152,10 +236,9 @@ static void test_tail_loss_v6(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tail_loss_v4),
-        cmocka_unit_test(test_tail_loss_v6),
-        cmocka_unit_test(test_tail_probe_repairs_v4),
-        cmocka_unit_test(test_tail_probe_repairs_v6),
+        cmocka_unit_test(test_tail_loss_v4),          cmocka_unit_test(test_tail_loss_v6),
+        cmocka_unit_test(test_tail_probe_repairs_v4), cmocka_unit_test(test_tail_probe_repairs_v6),
+        cmocka_unit_test(test_tail_loss_fin),         cmocka_unit_test(test_lost_before_fin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

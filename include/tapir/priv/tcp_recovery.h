@@ -52,6 +52,10 @@ struct tapir__tcp_recovery {
     /* Receiver side: duplicate ACKs still owed for out-of-order segments (RFC 5681 §4.2:
      * one immediate ACK each), sent as pure ACKs. */
     unsigned dupacks_owed;
+    /* Receiver side: the peer's FIN arrived beyond a hole; it counts when the hole fills,
+     * and the SACK block that ends at it covers it. */
+    bool fin_early;
+    uint32_t fin_seq;
     struct tapir__rec_counters counters;
 };
 
