@@ -36,6 +36,15 @@
  *   last record again. An ACK past the probe that acknowledges new data without a D-SACK
  *   means the probe repaired a loss: one cwnd reduction (congestion event and immediate
  *   exit, as Linux does).
+ *
+ * And what the receiver does for the peer's recovery (tcp_input.c, tcp_output.c):
+ * - one pure duplicate ACK per out-of-order segment (RFC 5681 §4.2), counted in
+ *   rec.dupacks_owed and forgotten when RCV.NXT moves (they would repeat an old ACK), so
+ *   a peer without SACK sees its three duplicates even when a whole batch arrives at once;
+ * - an immediate ACK for a segment that fills a hole (RFC 5681 §4.2);
+ * - SACK blocks on a data segment only as many as fit the MSS beside its payload;
+ * - a FIN that arrives beyond a hole is kept and counts when the hole fills; the SACK block
+ *   that ends at it covers it (as Linux's do), and a lone one gets a block of its own.
  */
 #ifndef TAPIR_SOCKET_TCP_RECOVERY_H
 #define TAPIR_SOCKET_TCP_RECOVERY_H
