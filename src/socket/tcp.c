@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tcp_internal.h"
+#include "tcp_recovery.h"
 
 static const char *const state_names[] = {
     [TAPIR_TCP_CLOSED] = "CLOSED",           [TAPIR_TCP_LISTEN] = "LISTEN",
@@ -92,6 +93,7 @@ void tapir__tcp_setup_connection(struct tapir_tcp_socket *s, unsigned mtu)
     tapir__rto_init(&s->rto, s->cfg.min_rto_us, s->cfg.max_rto_us, 1000);
     tapir__cc_init(&s->cc, s->cfg.cc, s->mss);
     tapir__assembler_init(&s->ooo);
+    tapir__tcp_rec_init(s);
 }
 
 int tapir_tcp_listen(struct tapir_tcp_socket *s, const struct tapir_tcp_endpoint *local,

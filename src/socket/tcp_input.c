@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "tcp_internal.h"
+#include "tcp_recovery.h"
 
 static uint32_t seg_len(const struct tapir_tcp_repr *seg)
 {
@@ -31,7 +32,7 @@ static void take_syn_options(struct tapir_tcp_socket *s, const struct tapir_tcp_
     s->ts_ok = seg->has_timestamps && we_offered_all;
     if (s->ts_ok)
         s->ts_recent = seg->ts_val;
-    s->sack_ok = seg->sack_permitted && we_offered_all;
+    s->sack_ok = seg->sack_permitted && we_offered_all && !s->cfg.no_sack;
     /* The segment size we send: the smaller MSS, less the timestamp option we will carry
      * (RFC 6691). */
     uint16_t mss = s->mss < s->peer_mss ? s->mss : s->peer_mss;
@@ -90,33 +91,14 @@ static void ack_advance(struct tapir_tcp_socket *s, tapir_instant now,
     if (s->rtt_active && seq_gt(seg->ack, s->rtt_seq))
         s->rtt_active = false;
 
-    if (tapir__cc_in_recovery(&s->cc)) {
-        if (seq_ge(seg->ack, s->recover))
-            tapir__cc_on_recovery_exit(&s->cc, s->snd_max - s->snd_una);
-        else
-            tapir__cc_recovery_partial_ack(&s->cc, acked);
-    } else {
-        tapir__cc_on_ack(&s->cc, acked, now, tapir__rto_srtt(&s->rto), in_flight);
-    }
-    s->dupacks = 0;
+    /* In recovery this only notes that new data arrived; the recovery's own window
+     * arithmetic is tcp_recovery.c's. */
+    tapir__cc_on_ack(&s->cc, acked, now, tapir__rto_srtt(&s->rto), in_flight);
     s->retries = 0;
     if (s->snd_una == s->snd_max)
         s->rto_at = TAPIR_INSTANT_NEVER;
     else
         arm_rto(s, now);
-}
-
-/* RFC 5681 §3.2 / RFC 6582: the third duplicate ACK retransmits the first unacknowledged
- * segment and enters fast recovery. */
-static void duplicate_ack(struct tapir_tcp_socket *s)
-{
-    if (++s->dupacks != 3 || tapir__cc_in_recovery(&s->cc))
-        return;
-    s->recover = s->snd_max;
-    tapir__cc_on_congestion_event(&s->cc, s->snd_max - s->snd_una);
-    s->snd_nxt = s->snd_una; /* resend from the hole; go-back-N until SACK recovery lands */
-    s->rtt_active = false;
-    s->stats.fast_retransmits++;
 }
 
 /* Payload and FIN of an acceptable segment, trimmed to the window. */
@@ -143,33 +125,47 @@ static void take_text(struct tapir_tcp_socket *s, tapir_instant now,
         seq = s->rcv_nxt;
     }
     uint32_t off = seq - s->rcv_nxt;
+    bool whole = true; /* every byte kept, so a FIN after them can count */
     if (len > 0) {
         size_t stored = tapir__byte_ring_write_at(&s->rx, off, data, len);
-        if (stored < len)
+        if (stored < len) {
             len = (uint32_t)stored; /* beyond the window: trimmed */
-        if (len > 0 && tapir__assembler_add(&s->ooo, off, len) != 0)
+            whole = false;
+        }
+        if (len > 0 && tapir__assembler_add(&s->ooo, off, len) != 0) {
             len = 0; /* too many holes: dropped, the peer will resend */
+            whole = false;
+        }
         if (off > 0 && len > 0) {
             s->stats.out_of_order_segments++;
-            s->ack_now = true; /* RFC 5681 §4.2: immediate ACK for out-of-order data */
+            s->rec.dupacks_owed++; /* RFC 5681 §4.2: an immediate duplicate ACK for each */
         }
         uint32_t ready = tapir__assembler_front(&s->ooo);
         if (ready > 0) {
             tapir__byte_ring_commit(&s->rx, ready);
+            s->rec.dupacks_owed = 0; /* what they would repeat is no longer the ACK */
             tapir__assembler_advance(&s->ooo, ready);
             s->rcv_nxt += ready;
             s->stats.bytes_received += ready;
-            /* A hole filled: ACK at once (RFC 5681 §4.2); else every second segment. */
-            bool plain_in_order = off == 0 && s->ooo.count == 0;
+            /* A hole filled: ACK at once (RFC 5681 §4.2); else every second segment.
+             * More ready than this segment brought means it closed a gap. */
+            bool plain_in_order = off == 0 && ready == len && s->ooo.count == 0;
             if (!plain_in_order || ++s->segs_since_ack >= 2)
                 s->ack_now = true;
             else if (s->delack_at == TAPIR_INSTANT_NEVER)
                 s->delack_at = now + DELAYED_ACK_US;
         }
     }
-    /* The FIN counts once everything before it arrived. */
-    if ((seg->flags & TAPIR_TCP_FIN) && !s->fin_received &&
-        seg->seq + seg_len(seg) - 1 == s->rcv_nxt && s->ooo.count == 0) {
+    /* The FIN counts once everything before it arrived; one beyond a hole is kept until
+     * the hole fills (and the SACK blocks cover it, as Linux's do). */
+    if ((seg->flags & TAPIR_TCP_FIN) && !s->fin_received && whole) {
+        s->rec.fin_early = true;
+        s->rec.fin_seq = seg->seq + seg_len(seg) - 1;
+        if (len == 0 && s->rec.fin_seq != s->rcv_nxt)
+            s->rec.dupacks_owed++; /* a FIN alone beyond a hole is out of order too */
+    }
+    if (s->rec.fin_early && !s->fin_received && s->rec.fin_seq == s->rcv_nxt && s->ooo.count == 0) {
+        s->rec.fin_early = false;
         s->rcv_nxt++;
         s->fin_received = true;
         s->ack_now = true;
@@ -361,13 +357,16 @@ int tapir__tcp_input(struct tapir_tcp_socket *s, tapir_instant now, const struct
     }
     bool fin_was_sent = s->fin_sent;
     uint32_t fin_seq = tapir__tcp_fin_seq(s);
+    uint32_t prior_una = s->snd_una;
+    bool dup = false;
     if (seq_gt(seg->ack, s->snd_una)) {
         ack_advance(s, now, seg);
     } else if (seg->ack == s->snd_una && seg->payload_len == 0 && s->snd_max != s->snd_una &&
                !(seg->flags & TAPIR_TCP_FIN) &&
                (uint32_t)seg->window << s->snd_wscale == s->snd_wnd) {
-        duplicate_ack(s); /* RFC 5681 §2's definition of a duplicate */
+        dup = true; /* RFC 5681 §2's definition of a duplicate */
     }
+    tapir__tcp_rec_on_ack(s, now, seg, prior_una, dup);
     update_window(s, seg);
     if (seg->sack_count > 0)
         s->stats.sack_blocks_seen += seg->sack_count;

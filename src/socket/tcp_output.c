@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "tcp_internal.h"
+#include "tcp_recovery.h"
 
 /* Common fields of every segment of this connection. */
 static void begin(const struct tapir_tcp_socket *s, tapir_instant now, struct tapir__tcp_out *out,
@@ -45,22 +46,43 @@ static void add_syn_options(const struct tapir_tcp_socket *s, struct tapir_tcp_r
         t->has_wscale = true;
         t->wscale = s->rcv_wscale;
     }
-    t->sack_permitted = !reply || s->sack_ok;
+    t->sack_permitted = (!reply || s->sack_ok) && !s->cfg.no_sack;
     if (reply && !s->ts_ok)
         t->has_timestamps = false;
 }
 
 /* SACK blocks for the out-of-order data we hold (RFC 2018 §4: most recent first; three
- * fit beside the timestamp option, four without). */
+ * fit beside the timestamp option, four without). A data segment carries only the blocks
+ * that fit in the MSS beside its payload (each takes 8 bytes, the option 4 more with its
+ * NOPs), so it never exceeds the MTU; the pure ACKs carry the rest. */
 static void add_sack(const struct tapir_tcp_socket *s, struct tapir_tcp_repr *t)
 {
-    if (!s->sack_ok || s->ooo.count == 0)
+    if (!s->sack_ok || (s->ooo.count == 0 && !s->rec.fin_early))
         return;
+    unsigned max = s->ts_ok ? 3 : 4;
+    if (t->payload_len > 0) {
+        size_t room = s->mss > t->payload_len ? s->mss - t->payload_len : 0;
+        size_t fit = room >= 12 ? (room - 4) / 8 : 0;
+        if (fit < max)
+            max = (unsigned)fit;
+        if (max == 0)
+            return;
+    }
     struct tapir__assembler_range r[TAPIR_TCP_MAX_SACK];
-    unsigned n = tapir__assembler_recent(&s->ooo, r, s->ts_ok ? 3 : 4);
+    unsigned n = tapir__assembler_recent(&s->ooo, r, max);
+    bool fin_told = !s->rec.fin_early;
     for (unsigned i = 0; i < n; i++) {
         t->sack[i].left = s->rcv_nxt + r[i].start;
         t->sack[i].right = s->rcv_nxt + r[i].end;
+        if (!fin_told && t->sack[i].right == s->rec.fin_seq) {
+            t->sack[i].right++; /* the FIN we hold right after this range */
+            fin_told = true;
+        }
+    }
+    if (!fin_told && n < max) { /* a FIN alone beyond a hole: a block of its own */
+        t->sack[n].left = s->rec.fin_seq;
+        t->sack[n].right = s->rec.fin_seq + 1;
+        n++;
     }
     t->sack_count = (uint8_t)n;
 }
@@ -86,11 +108,11 @@ static void on_rto(struct tapir_tcp_socket *s, tapir_instant now)
      * 5681 §3.1: cwnd to one segment. */
     tapir__rto_backoff(&s->rto);
     tapir__cc_on_rto(&s->cc, s->snd_max - s->snd_una);
-    s->snd_nxt = s->snd_una;
-    s->dupacks = 0;
     s->rtt_active = false;
     if (s->state == TAPIR_TCP_SYN_SENT || s->state == TAPIR_TCP_SYN_RECEIVED)
         s->send_syn = true;
+    else
+        tapir__tcp_rec_on_rto(s, now); /* what is lost now (tcp_recovery.c) */
     s->rto_at = now + tapir__rto_current(&s->rto);
 }
 
@@ -102,6 +124,7 @@ static void run_timers(struct tapir_tcp_socket *s, tapir_instant now)
     }
     if (s->rto_at <= now)
         on_rto(s, now);
+    tapir__tcp_rec_timers(s, now); /* RACK reordering timer, loss probe */
     if (s->delack_at <= now) {
         s->ack_now = true;
         s->delack_at = TAPIR_INSTANT_NEVER;
@@ -124,9 +147,10 @@ static size_t sendable(const struct tapir_tcp_socket *s, bool *fin_out)
     *fin_out = false;
     if (unsent == 0 && !fin_due)
         return 0;
-    uint32_t cwnd = tapir__cc_cwnd(&s->cc);
-    uint32_t wnd = s->snd_wnd < cwnd ? s->snd_wnd : cwnd;
-    uint32_t room = wnd > sent ? wnd - sent : 0;
+    /* cwnd - pipe (RFC 6675) and the peer's window; 0 while the log is full. */
+    uint32_t room = tapir__tcp_rec_send_room(s, unsent);
+    if (room == 0 && tapir__txlog_full(&s->rec.log))
+        return 0;
     size_t n = unsent < s->mss ? unsent : s->mss;
     if (n > room)
         n = room;
@@ -142,43 +166,58 @@ static size_t sendable(const struct tapir_tcp_socket *s, bool *fin_out)
     return n;
 }
 
-/* The next piece of data (and maybe the FIN) to send, if the windows allow. */
+/* The next segment of data (and maybe the FIN): a retransmission of a record deemed lost
+ * (tcp_recovery.c), else new data if the windows allow, else a loss probe's repeat of the
+ * last record. */
 static int send_data(struct tapir_tcp_socket *s, tapir_instant now, struct tapir__tcp_out *out,
                      uint8_t *buf, size_t cap)
 {
+    uint32_t seq = s->snd_nxt;
+    size_t n;
     bool fin;
-    size_t n = sendable(s, &fin);
-    if (n > cap)
-        n = cap;
-    if (n == 0 && !fin)
-        return 0; /* nothing, or the windows are closed (persist probes come later) */
+    const struct tapir__seg *g = tapir__tcp_rec_next(s, false);
+    if (!g) {
+        n = sendable(s, &fin);
+        if (n > cap)
+            n = cap;
+        if (n == 0 && !fin)
+            g = tapir__tcp_rec_next(s, true);
+        if (n == 0 && !fin && !g)
+            return 0; /* nothing, or the windows are closed (persist probes come later) */
+    }
+    bool retransmit = g != NULL;
+    if (g) {
+        seq = g->seq;
+        n = g->len;
+        fin = (g->flags & TAPIR__SEG_FIN) != 0;
+    }
     size_t queued = tapir__byte_ring_len(&s->tx);
-    uint32_t sent = s->snd_nxt - s->snd_una;
-    size_t unsent = queued > sent ? queued - sent : 0;
+    uint32_t off = seq - s->snd_una;
 
     uint16_t flags = TAPIR_TCP_ACK;
-    if (n > 0 && n == unsent)
+    if (n > 0 && off + n == queued)
         flags |= TAPIR_TCP_PSH;
     if (fin)
         flags |= TAPIR_TCP_FIN;
-    begin(s, now, out, flags, s->snd_nxt);
+    begin(s, now, out, flags, seq);
     if (n > 0)
-        tapir__byte_ring_peek(&s->tx, sent, buf, n);
+        tapir__byte_ring_peek(&s->tx, off, buf, n);
     out->tcp.payload = buf;
     out->tcp.payload_len = n;
     add_sack(s, &out->tcp);
 
-    bool retransmit = seq_lt(s->snd_nxt, s->snd_max);
-    if (retransmit)
+    if (retransmit) {
         s->stats.retransmissions++;
-    else if (!s->rtt_active && n > 0) {
-        s->rtt_active = true;
-        s->rtt_seq = s->snd_nxt;
-        s->rtt_start = now;
+    } else {
+        if (!s->rtt_active && n > 0) {
+            s->rtt_active = true;
+            s->rtt_seq = s->snd_nxt;
+            s->rtt_start = now;
+        }
+        s->snd_nxt += (uint32_t)n + (fin ? 1u : 0u);
+        if (seq_gt(s->snd_nxt, s->snd_max))
+            s->snd_max = s->snd_nxt;
     }
-    s->snd_nxt += (uint32_t)n + (fin ? 1u : 0u);
-    if (seq_gt(s->snd_nxt, s->snd_max))
-        s->snd_max = s->snd_nxt;
     if (fin && !s->fin_sent) {
         s->fin_sent = true;
         if (s->state == TAPIR_TCP_ESTABLISHED)
@@ -188,6 +227,7 @@ static int send_data(struct tapir_tcp_socket *s, tapir_instant now, struct tapir
     }
     if (s->rto_at == TAPIR_INSTANT_NEVER)
         s->rto_at = now + tapir__rto_current(&s->rto);
+    tapir__tcp_rec_sent(s, now, seq, (uint32_t)n, fin, retransmit);
     note_ack_sent(s);
     return 1;
 }
@@ -247,10 +287,13 @@ int tapir__tcp_dispatch(struct tapir_tcp_socket *s, tapir_instant now, struct ta
         made = 1;
     }
     tapir__tcp_persist_update(s, now, persist_stalled(s));
-    if (!made && (s->ack_now || s->challenge_ack) && s->state != TAPIR_TCP_SYN_SENT) {
+    if (!made && (s->ack_now || s->challenge_ack || s->rec.dupacks_owed > 0) &&
+        s->state != TAPIR_TCP_SYN_SENT) {
+        bool owed_only = !s->ack_now && !s->challenge_ack;
         begin(s, now, out, TAPIR_TCP_ACK, s->snd_nxt);
         add_sack(s, &out->tcp);
         note_ack_sent(s);
+        tapir__tcp_rec_ack_sent(s, owed_only);
         made = 1;
     }
     if (made)
@@ -266,7 +309,9 @@ tapir_instant tapir__tcp_poll_at(const struct tapir_tcp_socket *s)
     if (s->state >= TAPIR_TCP_ESTABLISHED && s->state != TAPIR_TCP_TIME_WAIT &&
         (sendable(s, &fin) > 0 || fin))
         return 0;
-    tapir_instant at = s->rto_at;
+    tapir_instant at = tapir__tcp_rec_poll_at(s);
+    if (s->rto_at < at)
+        at = s->rto_at;
     if (s->delack_at < at)
         at = s->delack_at;
     if (s->time_wait_at < at)

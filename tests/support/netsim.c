@@ -35,6 +35,38 @@ static void node_init(struct netsim *n, struct netsim_node *node, struct tapir_d
     assert_int_equal(tapir_iface_add_ipv6(&node->iface, &a6.v6, 64, n->clock.now_us), 0);
 }
 
+/* The drop filter on A's side: rx and fd pass through, tx skips what drop_a_tx refuses. */
+static int filter_rx(void *ctx, struct tapir_frame *frames, int count)
+{
+    struct netsim *n = ctx;
+    return tapir_device_rx(n->filter_inner, frames, count);
+}
+
+static int filter_tx(void *ctx, const struct tapir_frame *frames, int count)
+{
+    struct netsim *n = ctx;
+    if (!n->drop_a_tx)
+        return tapir_device_tx(n->filter_inner, frames, count);
+    for (int i = 0; i < count; i++) {
+        if (n->drop_a_tx(n->drop_ctx, frames[i].data, frames[i].len)) {
+            n->dropped_a_tx++;
+            continue;
+        }
+        int r = tapir_device_tx(n->filter_inner, &frames[i], 1);
+        if (r <= 0)
+            return i > 0 ? i : r;
+    }
+    return count;
+}
+
+static int filter_fd(void *ctx)
+{
+    struct netsim *n = ctx;
+    return tapir_device_fd(n->filter_inner);
+}
+
+static const struct tapir_device_ops filter_ops = {filter_rx, filter_tx, filter_fd};
+
 void netsim_init(struct netsim *n, const struct tapir_fault_options *fault, unsigned mtu)
 {
     memset(n, 0, sizeof *n);
@@ -60,6 +92,11 @@ void netsim_init(struct netsim *n, const struct tapir_fault_options *fault, unsi
         n->has_fault = true;
         a_dev = &n->fault.dev;
     }
+    n->filter_inner = a_dev;
+    n->filter = *a_dev;
+    n->filter.ops = &filter_ops;
+    n->filter.ctx = n;
+    a_dev = &n->filter;
     node_init(n, &n->a, a_dev, "02:00:00:00:00:01", "192.168.69.1", "fdaa::1", 1);
     node_init(n, &n->b, &n->pair.b.dev, "02:00:00:00:00:02", "192.168.69.100", "fdaa::100", 2);
 }

@@ -15,6 +15,11 @@
 
 #define NETSIM_SLOTS 256
 
+/* A test's own rule for the frames stack A transmits, applied before the fault injector:
+ * return true to drop the frame. Consulted once for each frame A hands its device (again
+ * for a frame the device refused and A resends). */
+typedef bool (*netsim_drop_fn)(void *ctx, const uint8_t *frame, size_t len);
+
 struct netsim_node {
     struct tapir_iface iface;
     struct tapir_prng prng;
@@ -31,6 +36,13 @@ struct netsim {
     uint8_t *fault_mem;
     bool has_fault;
     struct netsim_node a, b;
+    /* A's transmissions pass this filter (always in place; it drops nothing until a test
+     * sets drop_a_tx). */
+    struct tapir_device filter;
+    const struct tapir_device *filter_inner;
+    netsim_drop_fn drop_a_tx;
+    void *drop_ctx;
+    unsigned long dropped_a_tx;
 };
 
 /* `fault` may be NULL; otherwise it wraps A's end (percentages per direction, seeded). */

@@ -18,9 +18,10 @@
  * This is the first part of the engine: handshakes (active, passive, simultaneous), data
  * both ways with out-of-order reassembly, MSS/window scale/timestamps/SACK-permitted
  * negotiation, retransmission on RTO (RFC 6298) with congestion control (CUBIC or
- * NewReno), fast retransmit on three duplicate ACKs, the close states and the RST rules
- * with RFC 5961 challenge ACKs; the persist and keepalive timers, PAWS, silly-window
- * avoidance and the path MTU from ICMP. See docs/architecture.md for what remains.
+ * NewReno), loss recovery (SACK-based, RFC 6675, with RACK-TLP, RFC 8985; NewReno, RFC 6582,
+ * without SACK: src/socket/tcp_recovery.h), the close states and the RST rules with RFC
+ * 5961 challenge ACKs; the persist and keepalive timers, PAWS, silly-window avoidance and
+ * the path MTU from ICMP. See docs/architecture.md for what remains.
  *
  * TIME-WAIT: a socket registered with an interface never stays in TIME-WAIT. When it
  * gets there, the interface keeps a small record of the connection for time_wait_us
@@ -38,6 +39,7 @@
 #include "tapir/priv/assembler.h"
 #include "tapir/priv/ring.h"
 #include "tapir/priv/tcp_cc.h"
+#include "tapir/priv/tcp_recovery.h"
 #include "tapir/priv/tcp_rto.h"
 #include "tapir/socket.h"
 #include "tapir/time.h"
@@ -84,6 +86,8 @@ struct tapir_tcp_config {
     tapir_instant keepalive_idle_us;     /* 2 h: RFC 1122 wants no less by default */
     tapir_instant keepalive_interval_us; /* 75 s, as Linux */
     unsigned keepalive_probes;           /* 9, as Linux */
+    bool no_sack;               /* neither offer nor accept SACK (RFC 2018): NewReno recovery */
+    bool no_rack;               /* no RACK-TLP (RFC 8985): RFC 6675 DupThresh detection only */
 };
 
 void tapir_tcp_config_default(struct tapir_tcp_config *cfg);
@@ -176,6 +180,10 @@ struct tapir_tcp_socket {
     bool send_probe;           /* the next dispatch sends <SEQ=SND.UNA-1><CTL=ACK> */
     bool persist_force;        /* the persist timer lets a small segment out (SWS override) */
     tapir_instant paws_ack_at; /* when an ACK last answered a PAWS-refused segment, or 0 */
+    /* Loss recovery (tcp_recovery.c, tcp_sack.c, tcp_rack.c): the SACK scoreboard, the
+     * transmission log, RACK-TLP and the recovery state; `recover` and `dupacks` above are
+     * its too. */
+    struct tapir__tcp_recovery rec;
 };
 
 /* Initialise a closed socket over caller buffers (the sizes bound the windows). */
