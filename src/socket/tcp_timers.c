@@ -14,6 +14,7 @@
  * every segment from the peer clears (Linux's icsk_probes_out).
  */
 #include "tcp_internal.h"
+#include "tcp_recovery.h"
 
 /* RFC 7323 §5.5: after 24 days without a segment, the peer's millisecond timestamp clock
  * may have moved by 2^31, so TS.Recent no longer orders anything and is not used. */
@@ -248,6 +249,9 @@ int tapir__tcp_path_mtu(struct tapir_tcp_socket *s, unsigned mtu, uint32_t seq)
     /* The larger segments in flight were dropped at the narrow hop: send them again now
      * in the new size (RFC 1191 §6.5), without a congestion response, since nothing was
      * lost to congestion (Linux's tcp_simple_retransmit). No RTT sample from them (Karn). */
+    /* The transmission log holds segments of the old size: start it afresh and send the
+     * flight again from SND.UNA as new segments in the new size. */
+    tapir__tcp_rec_init(s);
     s->snd_nxt = s->snd_una;
     s->rtt_active = false;
     s->stats.mss_reductions++;
