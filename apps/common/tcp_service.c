@@ -139,6 +139,9 @@ void tcp_service_run(struct tcp_service *svc, tapir_instant now)
             continue;
         if (svc->http)
             http_conn_release(&svc->http[i]);
+        const struct tapir_tcp_stats *st = tapir_tcp_stats(c->sock);
+        svc->retransmissions += st->retransmissions;
+        svc->rto_expirations += st->rto_expirations;
         /* Finished: give the socket back to its listener's pool with fresh state. */
         if (tapir_tcp_socket_reset(c->sock) == 0)
             c->sock = NULL;
@@ -151,6 +154,10 @@ void tcp_service_print_counters(const struct tcp_service *svc)
             (unsigned long long)svc->connections);
     fprintf(stderr, "service_%s_bytes_in %llu\n", svc->name, (unsigned long long)svc->bytes_in);
     fprintf(stderr, "service_%s_bytes_out %llu\n", svc->name, (unsigned long long)svc->bytes_out);
+    fprintf(stderr, "service_%s_retransmissions %llu\n", svc->name,
+            (unsigned long long)svc->retransmissions);
+    fprintf(stderr, "service_%s_rto_expirations %llu\n", svc->name,
+            (unsigned long long)svc->rto_expirations);
     if (svc->http) {
         fprintf(stderr, "http_requests %llu\n", (unsigned long long)svc->http_stats.requests);
         fprintf(stderr, "http_responses_2xx %llu\n",

@@ -35,6 +35,7 @@ struct tcp_service {
     struct http_stats http_stats;
     uint8_t *mem;
     uint64_t connections, bytes_in, bytes_out;
+    uint64_t retransmissions, rto_expirations; /* summed over finished connections */
 };
 
 /* Listen on `port` over IPv4 and IPv6 with `pool_size` connection sockets per version
