@@ -86,8 +86,8 @@ struct tapir_tcp_config {
     tapir_instant keepalive_idle_us;     /* 2 h: RFC 1122 wants no less by default */
     tapir_instant keepalive_interval_us; /* 75 s, as Linux */
     unsigned keepalive_probes;           /* 9, as Linux */
-    bool no_sack;               /* neither offer nor accept SACK (RFC 2018): NewReno recovery */
-    bool no_rack;               /* no RACK-TLP (RFC 8985): RFC 6675 DupThresh detection only */
+    bool no_sack; /* neither offer nor accept SACK (RFC 2018): NewReno recovery */
+    bool no_rack; /* no RACK-TLP (RFC 8985): RFC 6675 DupThresh detection only */
 };
 
 void tapir_tcp_config_default(struct tapir_tcp_config *cfg);
