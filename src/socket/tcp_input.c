@@ -311,6 +311,21 @@ int tapir__tcp_input(struct tapir_tcp_socket *s, tapir_instant now, const struct
         s->send_syn = true;
         return TAPIR__TCP_TAKEN;
     }
+    /* Simultaneous open (RFC 9293 §3.5, figure 8, line 6): in SYN-RECEIVED the peer's
+     * SYN-ACK acknowledges our SYN. Its SYN lies below RCV.NXT, so the acceptability test
+     * would discard its ACK; take the ACK, become ESTABLISHED and acknowledge it. */
+    if (s->state == TAPIR_TCP_SYN_RECEIVED &&
+        (seg->flags & (TAPIR_TCP_SYN | TAPIR_TCP_ACK | TAPIR_TCP_RST)) ==
+            (TAPIR_TCP_SYN | TAPIR_TCP_ACK) &&
+        seg->seq == s->irs && seq_gt(seg->ack, s->snd_una) && seq_le(seg->ack, s->snd_max)) {
+        ack_advance(s, now, seg);
+        s->snd_wnd = (uint32_t)seg->window; /* a SYN's window is never scaled */
+        s->snd_wl1 = seg->seq;
+        s->snd_wl2 = seg->ack;
+        tapir__tcp_set_state(s, TAPIR_TCP_ESTABLISHED);
+        s->ack_now = true;
+        return TAPIR__TCP_TAKEN;
+    }
     /* 1. Sequence number check; an unacceptable segment gets an ACK (unless a RST). */
     if (!acceptable(s, seg)) {
         if (!(seg->flags & TAPIR_TCP_RST))
