@@ -299,8 +299,18 @@ static void test_lost_syn(void **state)
     netsim_free(&n);
 }
 
-int main(void)
+/* ctest-case: tcp_handshake test_handshake_* */
+/* ctest-case: tcp_close_active_passive test_close_active_passive */
+/* ctest-case: tcp_close_simultaneous test_close_simultaneous */
+/* ctest-case: tcp_closed_port_rst test_closed_port_rst */
+/* ctest-case: tcp_abort test_abort */
+/* ctest-case: tcp_lost_syn test_lost_syn */
+/* ctest-case: tcp_engine_transfer test_transfer_* */
+
+int main(int argc, char **argv)
 {
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handshake_v4),
         cmocka_unit_test(test_handshake_v6),
