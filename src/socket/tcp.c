@@ -144,7 +144,7 @@ int tapir_tcp_connect(struct tapir_tcp_socket *s, const struct tapir_tcp_endpoin
     return 0;
 }
 
-static bool can_queue(const struct tapir_tcp_socket *s)
+bool tapir__tcp_can_queue(const struct tapir_tcp_socket *s)
 {
     switch (s->state) {
     case TAPIR_TCP_SYN_SENT:
@@ -157,9 +157,38 @@ static bool can_queue(const struct tapir_tcp_socket *s)
     }
 }
 
+struct tapir_tcp_socket *tapir__tcp_free_child(const struct tapir_tcp_socket *listener)
+{
+    for (unsigned i = 0; i < listener->backlog_len; i++) {
+        struct tapir_tcp_socket *b = listener->backlog[i];
+        if (b->state == TAPIR_TCP_CLOSED && b->parent == NULL && !b->accepted)
+            return b;
+    }
+    return NULL;
+}
+
+void tapir__tcp_adopt_child(struct tapir_tcp_socket *listener, struct tapir_tcp_socket *c,
+                            const struct tapir_ip_addr *src, const struct tapir_ip_addr *dst,
+                            const struct tapir_tcp_repr *seg, unsigned mtu)
+{
+    c->parent = listener;
+    c->cfg = listener->cfg;
+    c->local.addr = *dst;
+    c->local.port = seg->dst_port;
+    c->remote.addr = *src;
+    c->remote.port = seg->src_port;
+    c->error = 0;
+    c->fin_queued = c->fin_sent = c->fin_received = false;
+    c->ack_now = c->send_syn = c->send_rst = c->challenge_ack = false;
+    c->segs_since_ack = c->dupacks = 0;
+    tapir__byte_ring_init(&c->rx, c->rx.buf, c->rx.cap);
+    tapir__byte_ring_init(&c->tx, c->tx.buf, c->tx.cap);
+    tapir__tcp_setup_connection(c, mtu);
+}
+
 int tapir_tcp_send(struct tapir_tcp_socket *s, const void *data, size_t len)
 {
-    if (!can_queue(s))
+    if (!tapir__tcp_can_queue(s))
         return s->error ? s->error : TAPIR_EINVAL;
     size_t n = tapir__byte_ring_write(&s->tx, data, len);
     return (int)(n > (size_t)INT32_MAX ? INT32_MAX : n);
@@ -219,7 +248,7 @@ void tapir_tcp_abort(struct tapir_tcp_socket *s)
 
 size_t tapir_tcp_send_space(const struct tapir_tcp_socket *s)
 {
-    return can_queue(s) ? tapir__byte_ring_free(&s->tx) : 0;
+    return tapir__tcp_can_queue(s) ? tapir__byte_ring_free(&s->tx) : 0;
 }
 
 int tapir_tcp_socket_reset(struct tapir_tcp_socket *s)
@@ -237,7 +266,8 @@ enum tapir_tcp_state tapir_tcp_state(const struct tapir_tcp_socket *s)
 
 bool tapir_tcp_can_send(const struct tapir_tcp_socket *s)
 {
-    return can_queue(s) && s->state != TAPIR_TCP_SYN_SENT && tapir__byte_ring_free(&s->tx) > 0;
+    return tapir__tcp_can_queue(s) && s->state != TAPIR_TCP_SYN_SENT &&
+           tapir__byte_ring_free(&s->tx) > 0;
 }
 
 bool tapir_tcp_can_recv(const struct tapir_tcp_socket *s)

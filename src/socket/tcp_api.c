@@ -50,24 +50,10 @@ int tapir_tcp_consume(struct tapir_tcp_socket *s, size_t n)
     return clip_int(done);
 }
 
-/* Which states take more data: tapir_tcp_send()'s rule. */
-static bool can_queue(const struct tapir_tcp_socket *s)
-{
-    switch (s->state) {
-    case TAPIR_TCP_SYN_SENT:
-    case TAPIR_TCP_SYN_RECEIVED:
-    case TAPIR_TCP_ESTABLISHED:
-    case TAPIR_TCP_CLOSE_WAIT:
-        return !s->fin_queued;
-    default:
-        return false;
-    }
-}
-
 int tapir_tcp_send_reserve(struct tapir_tcp_socket *s, struct tapir_tcp_wspans *out)
 {
     memset(out, 0, sizeof *out);
-    if (!can_queue(s))
+    if (!tapir__tcp_can_queue(s))
         return s->error ? s->error : TAPIR_EINVAL;
     size_t room = tapir__byte_ring_free(&s->tx);
     struct tapir__ring_wspan spans[2];
@@ -81,7 +67,7 @@ int tapir_tcp_send_reserve(struct tapir_tcp_socket *s, struct tapir_tcp_wspans *
 
 int tapir_tcp_send_commit(struct tapir_tcp_socket *s, size_t n)
 {
-    if (!can_queue(s))
+    if (!tapir__tcp_can_queue(s))
         return s->error ? s->error : TAPIR_EINVAL;
     return clip_int(tapir__byte_ring_commit(&s->tx, n));
 }

@@ -117,16 +117,6 @@ int tapir__tcp_cookie_syn(struct tapir_tcp_socket *listener, tapir_instant now,
     return TAPIR__TCP_REPLY;
 }
 
-static struct tapir_tcp_socket *free_socket(const struct tapir_tcp_socket *listener)
-{
-    for (unsigned i = 0; i < listener->backlog_len; i++) {
-        struct tapir_tcp_socket *b = listener->backlog[i];
-        if (b->state == TAPIR_TCP_CLOSED && b->parent == NULL && !b->accepted)
-            return b;
-    }
-    return NULL;
-}
-
 int tapir__tcp_cookie_ack(struct tapir_tcp_socket *listener, tapir_instant now,
                           const struct tapir_ip_addr *src, const struct tapir_ip_addr *dst,
                           const struct tapir_tcp_repr *seg, const struct tapir__tcp_env *env)
@@ -139,7 +129,7 @@ int tapir__tcp_cookie_ack(struct tapir_tcp_socket *listener, tapir_instant now,
         listener->stats.syncookies_rejected++;
         return TAPIR__TCP_REJECT;
     }
-    struct tapir_tcp_socket *c = free_socket(listener);
+    struct tapir_tcp_socket *c = tapir__tcp_free_child(listener);
     if (!c) {
         /* Still full: drop the ACK, as Linux does. The peer believes it is connected and
          * resends its first data (same sequence number, so the cookie checks again while
@@ -149,19 +139,7 @@ int tapir__tcp_cookie_ack(struct tapir_tcp_socket *listener, tapir_instant now,
     }
 
     /* The child, as listen_input() would have set it up from the SYN and our SYN-ACK. */
-    c->parent = listener;
-    c->cfg = listener->cfg;
-    c->local.addr = *dst;
-    c->local.port = seg->dst_port;
-    c->remote.addr = *src;
-    c->remote.port = seg->src_port;
-    c->error = 0;
-    c->fin_queued = c->fin_sent = c->fin_received = false;
-    c->ack_now = c->send_syn = c->send_rst = c->challenge_ack = false;
-    c->segs_since_ack = c->dupacks = 0;
-    tapir__byte_ring_init(&c->rx, c->rx.buf, c->rx.cap);
-    tapir__byte_ring_init(&c->tx, c->tx.buf, c->tx.cap);
-    tapir__tcp_setup_connection(c, mtu_or_default(env->mtu));
+    tapir__tcp_adopt_child(listener, c, src, dst, seg, mtu_or_default(env->mtu));
     c->irs = seg->seq - 1;
     c->rcv_nxt = seg->seq;
     c->rcv_adv = c->rcv_nxt; /* the SYN-ACK's offer was not kept (receiver SWS, tcp_timers.c) */

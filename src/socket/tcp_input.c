@@ -213,23 +213,10 @@ static int listen_input(struct tapir_tcp_socket *s, tapir_instant now,
         return tapir__tcp_cookie_ack(s, now, src, dst, seg, env); /* REJECT unless a cookie */
     if (!(seg->flags & TAPIR_TCP_SYN))
         return TAPIR__TCP_TAKEN;
-    struct tapir_tcp_socket *c = NULL;
-    for (unsigned i = 0; i < s->backlog_len && !c; i++) {
-        struct tapir_tcp_socket *b = s->backlog[i];
-        if (b->state == TAPIR_TCP_CLOSED && b->parent == NULL && !b->accepted)
-            c = b;
-    }
+    struct tapir_tcp_socket *c = tapir__tcp_free_child(s);
     if (!c)
         return tapir__tcp_cookie_syn(s, now, src, dst, seg, env); /* backlog full */
-    c->parent = s;
-    c->cfg = s->cfg;
-    c->local.addr = *dst;
-    c->local.port = seg->dst_port;
-    c->remote.addr = *src;
-    c->remote.port = seg->src_port;
-    c->error = 0;
-    c->fin_queued = c->fin_sent = c->fin_received = false;
-    tapir__tcp_setup_connection(c, env->mtu);
+    tapir__tcp_adopt_child(s, c, src, dst, seg, env->mtu);
     c->irs = seg->seq;
     c->rcv_nxt = seg->seq + 1;
     c->rcv_adv = c->rcv_nxt; /* nothing offered yet (receiver SWS, tcp_timers.c) */

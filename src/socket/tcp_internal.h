@@ -73,6 +73,16 @@ tapir_instant tapir__tcp_poll_at(const struct tapir_tcp_socket *s);
 bool tapir__tcp_reset_for(const struct tapir_tcp_repr *seg, struct tapir_tcp_repr *rst);
 
 /* Shared by the TCP files. */
+/* The states in which send() takes more data. */
+bool tapir__tcp_can_queue(const struct tapir_tcp_socket *s);
+/* A backlog socket free for a new connection, or NULL. */
+struct tapir_tcp_socket *tapir__tcp_free_child(const struct tapir_tcp_socket *listener);
+/* Make `c` the listener's child for the connection `seg` opens (src/dst its addresses):
+ * endpoints, configuration, fresh buffers and per-connection set-up. The caller then sets
+ * the sequence numbers (from the SYN, or from a SYN cookie). */
+void tapir__tcp_adopt_child(struct tapir_tcp_socket *listener, struct tapir_tcp_socket *c,
+                            const struct tapir_ip_addr *src, const struct tapir_ip_addr *dst,
+                            const struct tapir_tcp_repr *seg, unsigned mtu);
 void tapir__tcp_set_state(struct tapir_tcp_socket *s, enum tapir_tcp_state state);
 void tapir__tcp_setup_connection(struct tapir_tcp_socket *s, unsigned mtu);
 uint32_t tapir__tcp_ts_now(const struct tapir_tcp_socket *s, tapir_instant now);
