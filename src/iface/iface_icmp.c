@@ -5,6 +5,7 @@
 #include "../socket/icmp_internal.h"
 #include "iface_internal.h"
 #include "tapir/wire/icmpv4.h"
+#include "tapir/wire/icmpv6.h"
 #include "tapir/wire/ipv4.h"
 
 /* RFC 1812 §4.3.2.3 / RFC 1122 §3.2.2: quote as much of the offending datagram as keeps
@@ -55,25 +56,29 @@ static bool error_allowed(const struct tapir__ip_info *ip)
     static const uint8_t unspecified[16];
     if (s[0] == 0xff || memcmp(s, unspecified, 16) == 0)
         return false;
+    /* RFC 4443 §2.4(e.1): never about an ICMPv6 error. */
+    const uint8_t *p = ip->packet;
+    if (ip->packet_len > 40 && p[6] == TAPIR_IP_PROTO_ICMPV6 && tapir_icmpv6_is_error(p[40]))
+        return false;
     return true;
 }
 
 void tapir__icmp_error(struct tapir_iface *iface, tapir_instant now,
                        const struct tapir__ip_info *ip, uint8_t type, uint8_t code, uint32_t info)
 {
-    if (!error_allowed(ip))
+    if (!error_allowed(ip) || !tapir__icmp_rate_ok(iface, now))
         return;
-    if (ip->src.version == TAPIR_IP_V6) {
-        tapir__icmpv6_error(iface, now, ip, type, code, info);
-        return;
-    }
-    if (!tapir__icmp_rate_ok(iface, now))
-        return;
+    /* From the address the datagram was sent to when it is ours, else the one we would
+     * use to reach its sender. */
     struct tapir_ip_addr src;
     if (tapir_iface_has_ip(iface, &ip->dst))
         src = ip->dst;
     else if (tapir__select_source(iface, &ip->src, &src) != 0)
         return;
+    if (ip->src.version == TAPIR_IP_V6) {
+        tapir__icmpv6_error(iface, now, ip, &src, type, code, info);
+        return;
+    }
     struct tapir_icmpv4_repr icmp;
     memset(&icmp, 0, sizeof icmp);
     icmp.type = type;

@@ -239,19 +239,10 @@ void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
 }
 
 void tapir__icmpv6_error(struct tapir_iface *iface, tapir_instant now,
-                         const struct tapir__ip_info *ip, uint8_t type, uint8_t code, uint32_t info)
+                         const struct tapir__ip_info *ip, const struct tapir_ip_addr *from,
+                         uint8_t type, uint8_t code, uint32_t info)
 {
-    /* Never about an ICMPv6 error (RFC 4443 §2.4(e.1)). */
-    const uint8_t *p = ip->packet;
-    if (ip->packet_len > 40 && p[6] == TAPIR_IP_PROTO_ICMPV6 && tapir_icmpv6_is_error(p[40]))
-        return;
-    if (!tapir__icmp_rate_ok(iface, now))
-        return;
-    struct tapir_ip_addr src;
-    if (tapir_iface_has_ip(iface, &ip->dst))
-        src = ip->dst;
-    else if (tapir__select_source(iface, &ip->src, &src) != 0)
-        return;
+    struct tapir_ip_addr src = *from;
     struct tapir_icmpv6_repr icmp;
     memset(&icmp, 0, sizeof icmp);
     icmp.type = type;

@@ -98,9 +98,10 @@ bool tapir__tcp_icmp_too_big(struct tapir_iface *iface, const struct tapir_ip_ad
                              unsigned mtu);
 
 /* ---- iface_icmpv6.c / iface_ndp.c ---- */
+/* Send an ICMPv6 error from `from` (tapir__icmp_error has checked and rate-limited it). */
 void tapir__icmpv6_error(struct tapir_iface *iface, tapir_instant now,
-                         const struct tapir__ip_info *ip, uint8_t type, uint8_t code,
-                         uint32_t info);
+                         const struct tapir__ip_info *ip, const struct tapir_ip_addr *from,
+                         uint8_t type, uint8_t code, uint32_t info);
 /* Hand an echo reply, or an error quoting an echo request, to the socket whose
  * identifier it carries. False when no socket takes it. */
 bool tapir__icmp_deliver(struct tapir_iface *iface, uint8_t version,
