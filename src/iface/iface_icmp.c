@@ -102,6 +102,18 @@ void tapir__icmp_error(struct tapir_iface *iface, tapir_instant now,
         iface->stats.icmp_errors_sent++;
 }
 
+void tapir__icmp_meta_init(struct tapir_icmp_meta *m, const struct tapir__ip_info *ip, uint8_t type,
+                           uint8_t code, tapir_instant now)
+{
+    memset(m, 0, sizeof *m);
+    m->src = ip->src;
+    m->dst = ip->dst;
+    m->type = type;
+    m->code = code;
+    m->ttl = ip->ttl;
+    m->received_at = now;
+}
+
 bool tapir__icmp_deliver(struct tapir_iface *iface, uint8_t version,
                          const struct tapir_icmp_meta *m, const uint8_t *data, size_t len)
 {
@@ -154,13 +166,7 @@ void tapir__icmpv4_input(struct tapir_iface *iface, tapir_instant now,
         return;
     }
     struct tapir_icmp_meta m;
-    memset(&m, 0, sizeof m);
-    m.src = ip->src;
-    m.dst = ip->dst;
-    m.type = icmp.type;
-    m.code = icmp.code;
-    m.ttl = ip->ttl;
-    m.received_at = now;
+    tapir__icmp_meta_init(&m, ip, icmp.type, icmp.code, now);
 
     switch (icmp.type) {
     case TAPIR_ICMPV4_ECHO_REQUEST:

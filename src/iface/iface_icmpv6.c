@@ -170,13 +170,7 @@ void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
         return;
     }
     struct tapir_icmp_meta m;
-    memset(&m, 0, sizeof m);
-    m.src = ip->src;
-    m.dst = ip->dst;
-    m.type = icmp.type;
-    m.code = icmp.code;
-    m.ttl = ip->ttl;
-    m.received_at = now;
+    tapir__icmp_meta_init(&m, ip, icmp.type, icmp.code, now);
 
     switch (icmp.type) {
     case TAPIR_ICMPV6_ECHO_REQUEST: {

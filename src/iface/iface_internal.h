@@ -102,6 +102,9 @@ bool tapir__tcp_icmp_too_big(struct tapir_iface *iface, const struct tapir_ip_ad
 void tapir__icmpv6_error(struct tapir_iface *iface, tapir_instant now,
                          const struct tapir__ip_info *ip, const struct tapir_ip_addr *from,
                          uint8_t type, uint8_t code, uint32_t info);
+/* What a socket learns of a received ICMP message, from its IP header. */
+void tapir__icmp_meta_init(struct tapir_icmp_meta *m, const struct tapir__ip_info *ip, uint8_t type,
+                           uint8_t code, tapir_instant now);
 /* Hand an echo reply, or an error quoting an echo request, to the socket whose
  * identifier it carries. False when no socket takes it. */
 bool tapir__icmp_deliver(struct tapir_iface *iface, uint8_t version,
