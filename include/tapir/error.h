@@ -31,7 +31,14 @@ enum tapir_error {
     TAPIR_ECONNRESET = -10018,    /* the peer reset the connection */
     TAPIR_ECONNREFUSED = -10019,  /* the peer refused the connection (RST to our SYN) */
     TAPIR_ETIMEDOUT = -10020,     /* the peer stopped answering */
-    TAPIR_E_LAST_ = -10021
+    TAPIR_EADDRINUSE = -10021,    /* the local address and port are already bound */
+    TAPIR_EMSGSIZE = -10022,      /* datagram larger than the protocol allows */
+    TAPIR_EHOSTUNREACH = -10023,  /* an ICMP error says the destination cannot be reached */
+    TAPIR_ENXDOMAIN = -10024,     /* DNS: the name does not exist */
+    TAPIR_ENODATA = -10025,       /* DNS: the name exists but has no record of that type */
+    TAPIR_ESERVFAIL = -10026,     /* DNS: every server failed or refused to answer */
+    TAPIR_EADDRCONFLICT = -10027, /* the address is already used by another host (DAD, ARP probe) */
+    TAPIR_E_LAST_ = -10028
 };
 
 /* A short, static, human-readable text for a tapir code or a negated errno.

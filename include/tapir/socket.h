@@ -13,6 +13,8 @@
 enum tapir_socket_kind {
     TAPIR_SOCKET_ICMP = 1,
     TAPIR_SOCKET_TCP = 2,
+    TAPIR_SOCKET_UDP = 3,
+    TAPIR_SOCKET_RAW = 4, /* a chosen IP protocol number (include/tapir/socket/raw.h) */
 };
 
 struct tapir_socket_link {

@@ -40,6 +40,15 @@ static const struct error_entry errors[] = {
     {TAPIR_ECONNRESET, "TAPIR_ECONNRESET", "connection reset by the peer"},
     {TAPIR_ECONNREFUSED, "TAPIR_ECONNREFUSED", "connection refused: nothing listens on that port"},
     {TAPIR_ETIMEDOUT, "TAPIR_ETIMEDOUT", "connection timed out: the peer stopped answering"},
+    {TAPIR_EADDRINUSE, "TAPIR_EADDRINUSE",
+     "address in use: another socket is bound to that address and port"},
+    {TAPIR_EMSGSIZE, "TAPIR_EMSGSIZE", "message too long for the protocol"},
+    {TAPIR_EHOSTUNREACH, "TAPIR_EHOSTUNREACH", "destination unreachable (an ICMP error said so)"},
+    {TAPIR_ENXDOMAIN, "TAPIR_ENXDOMAIN", "name does not exist (DNS NXDOMAIN)"},
+    {TAPIR_ENODATA, "TAPIR_ENODATA", "name has no record of the requested type"},
+    {TAPIR_ESERVFAIL, "TAPIR_ESERVFAIL", "DNS server failure: no server gave an answer"},
+    {TAPIR_EADDRCONFLICT, "TAPIR_EADDRCONFLICT",
+     "address conflict: another host already uses the address"},
 };
 
 static const struct error_entry *find(int code)

@@ -1,0 +1,135 @@
+/* tapir — UDP sockets over IPv4 and IPv6 (RFC 768, RFC 8200 §8.1 checksums).
+ *
+ * A socket is bound to a local port (chosen, or ephemeral from the interface's range) and
+ * optionally to one local address; it receives every datagram for that port and address
+ * (unicast to us, broadcast, or to a multicast group the interface has joined) and sends
+ * datagrams to any endpoint. Both directions are queues of whole datagrams in buffers the
+ * caller provides; records are copied in and out, nothing points into frames. Datagrams
+ * larger than the path MTU are fragmented by the interface.
+ *
+ * ICMP errors (port unreachable, host unreachable, packet too big, ...) whose quoted
+ * datagram was sent by this socket are reported on it: tapir_udp_take_error() returns the
+ * matching code once (TAPIR_ECONNREFUSED for port unreachable, TAPIR_EHOSTUNREACH for
+ * other unreachables and time exceeded, TAPIR_EMSGSIZE for too big), and the last error's
+ * details stay readable with tapir_udp_last_icmp().
+ *
+ * DHCP and DNS are built on this API (src/socket/dhcp.c, dns.c): they own a UDP socket
+ * the caller passes them.
+ *
+ * Typical use:
+ *     tapir_udp_socket_init(&s, rxbuf, sizeof rxbuf, txbuf, sizeof txbuf);
+ *     tapir_udp_bind(&s, iface, NULL, 7);        // any address, port 7
+ *     tapir_iface_add_socket(iface, &s.link);
+ *     ... tapir_iface_poll(iface, now);
+ *     while ((n = tapir_udp_recv(&s, &meta, buf, sizeof buf)) >= 0)
+ *         tapir_udp_send(&s, &meta.remote, meta.remote_port, buf, n);
+ */
+#ifndef TAPIR_SOCKET_UDP_H
+#define TAPIR_SOCKET_UDP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tapir/addr.h"
+#include "tapir/priv/packet_ring.h"
+#include "tapir/socket.h"
+#include "tapir/time.h"
+
+struct tapir_iface;
+
+/* Bytes of buffer each queued datagram costs beyond its payload (the record header). */
+#define TAPIR_UDP_RECORD_OVERHEAD 64
+
+/* What one received datagram was. */
+struct tapir_udp_meta {
+    struct tapir_ip_addr remote; /* its source */
+    uint16_t remote_port;
+    struct tapir_ip_addr local; /* its destination: ours, broadcast or a multicast group */
+    uint16_t local_port;
+    uint8_t ttl; /* IPv4 TTL / IPv6 hop limit */
+    tapir_instant received_at;
+};
+
+/* Options for one outgoing datagram (all may be left zero). */
+struct tapir_udp_send_opts {
+    /* Source address; version NONE lets the interface choose. IPv4 0.0.0.0 is allowed
+     * only to a broadcast destination (DHCP before it has an address, RFC 2131 §4.1). */
+    struct tapir_ip_addr local;
+    uint8_t ttl; /* 0: the socket's (multicast: 1, RFC 1112 §6.1) or the interface's */
+};
+
+/* The last ICMP error reported on the socket. */
+struct tapir_udp_icmp_error {
+    struct tapir_ip_addr from;   /* the router or host that reported it */
+    struct tapir_ip_addr remote; /* destination of the datagram it quotes */
+    uint16_t remote_port;
+    uint8_t version, type, code; /* ICMP (4) or ICMPv6 (6) type and code */
+    uint32_t info;               /* MTU for too big, pointer for parameter problem */
+    tapir_instant received_at;
+};
+
+struct tapir_udp_stats {
+    uint64_t datagrams_sent, datagrams_received;
+    uint64_t bytes_sent, bytes_received;
+    uint64_t rx_dropped_full; /* arrived while the receive buffer was full */
+    uint64_t tx_failed;       /* no route, no source, neighbour failed, too big ... */
+    uint64_t icmp_errors;
+};
+
+struct tapir_udp_socket {
+    struct tapir_socket_link link; /* first: the interface's list */
+    struct tapir_ip_addr local;    /* bound address; version NONE = any */
+    uint16_t local_port;           /* 0 = not bound */
+    uint8_t ttl;                   /* 0: default */
+    uint8_t multicast_ttl;         /* 0: 1 */
+    bool broadcast;                /* may send to broadcast addresses (SO_BROADCAST) */
+    struct tapir__packet_ring rx;
+    struct tapir__packet_ring tx;
+    int pending_error; /* reported once by take_error */
+    struct tapir_udp_icmp_error last_icmp;
+    bool has_last_icmp;
+    struct tapir_udp_stats stats;
+};
+
+/* Initialise with queues in rx_buf/tx_buf (each datagram takes its payload plus
+ * TAPIR_UDP_RECORD_OVERHEAD). Returns 0 or TAPIR_EINVAL. */
+int tapir_udp_socket_init(struct tapir_udp_socket *s, void *rx_buf, size_t rx_len, void *tx_buf,
+                          size_t tx_len);
+
+/* Bind to `local` (NULL or version NONE: any address of either family; an IPv4 or IPv6
+ * address of the interface; a multicast group to receive only that group) and `port`
+ * (0: an ephemeral port from the interface's range, RFC 6056). Returns 0,
+ * TAPIR_EADDRINUSE when another socket registered on `iface` holds the same address and
+ * port, TAPIR_ENOADDR for an address the interface does not have. */
+int tapir_udp_bind(struct tapir_udp_socket *s, struct tapir_iface *iface,
+                   const struct tapir_ip_addr *local, uint16_t port);
+
+/* Queue a datagram of `len` bytes to remote:port (65507 bytes at most over IPv4, 65527
+ * over IPv6). Sent at the next tapir_iface_poll(). Returns `len`, TAPIR_EAGAIN when the
+ * send buffer is full, TAPIR_EMSGSIZE when too long, TAPIR_EINVAL when unbound, for port
+ * 0, or a broadcast destination without `broadcast` set. */
+int tapir_udp_send(struct tapir_udp_socket *s, const struct tapir_ip_addr *remote, uint16_t port,
+                   const void *data, size_t len);
+int tapir_udp_send_opts(struct tapir_udp_socket *s, const struct tapir_ip_addr *remote,
+                        uint16_t port, const void *data, size_t len,
+                        const struct tapir_udp_send_opts *opts);
+
+/* Take the next datagram: copies up to `cap` bytes and returns the datagram's full length
+ * (longer than cap: the rest is discarded, as recvfrom does), or TAPIR_EAGAIN. */
+int tapir_udp_recv(struct tapir_udp_socket *s, struct tapir_udp_meta *meta, void *buf, size_t cap);
+
+bool tapir_udp_can_recv(const struct tapir_udp_socket *s);
+bool tapir_udp_can_send(const struct tapir_udp_socket *s, size_t len);
+
+/* A send failure or ICMP error seen since the last call, then 0. */
+int tapir_udp_take_error(struct tapir_udp_socket *s);
+/* The last ICMP error's details; false when none has arrived. */
+bool tapir_udp_last_icmp(const struct tapir_udp_socket *s, struct tapir_udp_icmp_error *out);
+
+const struct tapir_udp_stats *tapir_udp_stats(const struct tapir_udp_socket *s);
+
+/* Unbind; the caller then removes it from the interface and may reuse the buffers. */
+void tapir_udp_close(struct tapir_udp_socket *s);
+
+#endif
