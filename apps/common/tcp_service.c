@@ -182,3 +182,21 @@ void tcp_service_stop(struct tcp_service *svc, struct tapir_iface *iface)
     free(svc->mem);
     svc->mem = NULL;
 }
+
+static void trace_point(void *ctx, const struct tapir_tcp_trace_point *point)
+{
+    const struct tcp_service *svc = ctx;
+    char line[256];
+    tapir_tcp_trace_csv(point, line, sizeof line);
+    fprintf(svc->trace, "%s,%u,%s", svc->name, point->socket->remote.port, line);
+}
+
+void tcp_service_trace_to(struct tcp_service *svc, FILE *out)
+{
+    svc->trace = out;
+    /* A listener's children inherit its trace hook at accept. */
+    for (int v = 0; v < 2; v++) {
+        svc->listeners[v].cfg.trace = out ? trace_point : NULL;
+        svc->listeners[v].cfg.trace_ctx = svc;
+    }
+}

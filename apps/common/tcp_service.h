@@ -4,6 +4,7 @@
 #define TAPIR_APPS_TCP_SERVICE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "http.h"
 #include "tapir/iface.h"
@@ -36,6 +37,7 @@ struct tcp_service {
     uint8_t *mem;
     uint64_t connections, bytes_in, bytes_out;
     uint64_t retransmissions, rto_expirations; /* summed over finished connections */
+    FILE *trace;                               /* tcp_service_trace_to() */
 };
 
 /* Listen on `port` over IPv4 and IPv6 with `pool_size` connection sockets per version
@@ -52,5 +54,9 @@ void tcp_service_run(struct tcp_service *svc, tapir_instant now);
 void tcp_service_print_counters(const struct tcp_service *svc);
 
 void tcp_service_stop(struct tcp_service *svc, struct tapir_iface *iface);
+
+/* Write a CSV line (tapir_tcp_trace_csv) to `out` at every ACK any of the service's
+ * connections takes, each prefixed with the service name and the remote port. */
+void tcp_service_trace_to(struct tcp_service *svc, FILE *out);
 
 #endif

@@ -79,12 +79,13 @@ static void ack_advance(struct tapir_tcp_socket *s, tapir_instant now,
         s->snd_nxt = s->snd_una;
     s->stats.bytes_sent += data;
 
-    /* RTT: from the echoed timestamp (RFC 7323 §4), else from the one timed segment if it
-     * was not retransmitted (Karn's rule: rtt_active is cleared on retransmission). */
-    tapir_instant rtt = -1;
-    if (s->ts_ok && seg->has_timestamps && seg->ts_ecr != 0)
+    /* RTT: from the transmission log in microseconds, else from the echoed timestamp
+     * (RFC 7323 §4, millisecond ticks), else from the one timed segment if it was not
+     * retransmitted (Karn's rule: rtt_active is cleared on retransmission). */
+    tapir_instant rtt = tapir__tcp_rec_rtt_sample(s, seg->ack, now);
+    if (rtt < 0 && s->ts_ok && seg->has_timestamps && seg->ts_ecr != 0)
         rtt = (tapir_instant)(tapir__tcp_ts_now(s, now) - seg->ts_ecr) * 1000;
-    else if (s->rtt_active && seq_gt(seg->ack, s->rtt_seq))
+    else if (rtt < 0 && s->rtt_active && seq_gt(seg->ack, s->rtt_seq))
         rtt = now - s->rtt_start;
     if (rtt >= 0)
         tapir__rto_sample(&s->rto, rtt);

@@ -167,8 +167,16 @@ static size_t sendable(const struct tapir_tcp_socket *s, bool *fin_out)
 }
 
 /* The next segment of data (and maybe the FIN): a retransmission of a record deemed lost
- * (tcp_recovery.c), else new data if the windows allow, else a loss probe's repeat of the
- * last record. */
+ * (tcp_recovery.c), else a loss probe, else new data if the windows allow.
+ *
+ * The loss probe repeats the last record sent, even when new data waits. RFC 8985 §7.3
+ * prefers new data; we do not, because a repeat draws an immediate ACK from every
+ * receiver (a duplicate segment is acknowledged at once, RFC 9293 §3.10.7.4, and Linux
+ * then acknowledges the next segments at once too), while one new segment waits for the
+ * receiver's delayed ACK, up to 40 ms on Linux, 200 ms allowed. When the last segment
+ * was lost the repeat repairs it directly; when only its ACK was lost, the repeat costs
+ * one segment and comes back as a D-SACK. Against Linux at 5 % loss each way this made
+ * the sender three to five times faster. */
 static int send_data(struct tapir_tcp_socket *s, tapir_instant now, struct tapir__tcp_out *out,
                      uint8_t *buf, size_t cap)
 {
@@ -176,13 +184,13 @@ static int send_data(struct tapir_tcp_socket *s, tapir_instant now, struct tapir
     size_t n;
     bool fin;
     const struct tapir__seg *g = tapir__tcp_rec_next(s, false);
+    if (!g)
+        g = tapir__tcp_rec_next(s, true);
     if (!g) {
         n = sendable(s, &fin);
         if (n > cap)
             n = cap;
         if (n == 0 && !fin)
-            g = tapir__tcp_rec_next(s, true);
-        if (n == 0 && !fin && !g)
             return 0; /* nothing, or the windows are closed (persist probes come later) */
     }
     bool retransmit = g != NULL;

@@ -27,6 +27,23 @@ uint32_t tapir__tcp_rec_pipe(const struct tapir_tcp_socket *s)
     return tapir__txlog_pipe(&s->rec.log);
 }
 
+tapir_instant tapir__tcp_rec_rtt_sample(const struct tapir_tcp_socket *s, uint32_t ack,
+                                        tapir_instant now)
+{
+    const struct tapir__txlog *log = &s->rec.log;
+    tapir_instant sample = -1;
+    for (unsigned i = 0; i < log->count; i++) {
+        const struct tapir__seg *g = tapir__txlog_cat(log, i);
+        if (seq_lt(ack, tapir__seg_end(g)))
+            break;
+        if (g->flags & TAPIR__SEG_EVER_RETRANS)
+            return -1; /* Karn: the ACK may answer either transmission */
+        if (sample < 0 && !(g->flags & TAPIR__SEG_SACKED))
+            sample = now - g->xmit_us;
+    }
+    return sample;
+}
+
 int tapir__tcp_rec_check(const struct tapir_tcp_socket *s)
 {
     if (!data_state(s) && s->rec.log.count == 0)
@@ -208,16 +225,29 @@ static void tlp_on_ack(struct tapir_tcp_socket *s, bool advanced, bool pure_dup,
     r->tlp_active = false;
 }
 
-/* Arm the probe timeout (RFC 8985 §7.2) when the conditions hold, else disarm it. */
+/* Arm the probe timeout (RFC 8985 §7.2) when the conditions hold, else disarm it.
+ *
+ * Unlike RFC 8985 §7.2, which arms the PTO only outside recovery, the PTO also runs during
+ * fast recovery, restarted by every ACK and every (re)transmission, so it fires only when
+ * the connection falls silent with data outstanding: the retransmission of a hole and
+ * everything sent after it lost, or the ACKs for them lost. RACK cannot see such a loss
+ * (nothing later is delivered) and without a probe only the RTO ends the silence. Where the
+ * round trip is tens of microseconds and the RTO at least 200 ms, that silence costs
+ * thousands of round trips; at 5 % loss each way it was most of a transfer's time. The
+ * probe follows §7.3 (new data first, else the last segment again), and one probe is
+ * outstanding at a time, so a probe that is lost too still ends in an RTO. */
 static void arm_pto(struct tapir_tcp_socket *s, tapir_instant now)
 {
     struct tapir__tcp_recovery *r = &s->rec;
-    if (!s->sack_ok || s->cfg.no_rack || r->state != TAPIR__REC_OPEN || r->tlp_active ||
+    if (!s->sack_ok || s->cfg.no_rack || r->state == TAPIR__REC_LOSS || r->tlp_active ||
         r->log.count == 0 || !data_state(s)) {
         r->pto_at = TAPIR_INSTANT_NEVER;
         return;
     }
-    bool one = r->log.bytes - r->log.sacked <= s->mss;
+    /* In recovery the receiver answers at once: a retransmission fills a hole and out-of-
+     * order data is acknowledged immediately (RFC 5681 §4.2), so no delayed ACK is waited
+     * for. */
+    bool one = r->state == TAPIR__REC_OPEN && r->log.bytes - r->log.sacked <= s->mss;
     r->pto_at = tapir__tlp_pto_at(now, srtt(s), one, s->rto_at);
 }
 
@@ -259,10 +289,8 @@ void tapir__tcp_rec_on_ack(struct tapir_tcp_socket *s, tapir_instant now,
     } else {
         newreno(s, advanced, una - prior_una, dup);
     }
-    if (advanced || r->pto_at == TAPIR_INSTANT_NEVER)
+    if (advanced || r->pto_at == TAPIR_INSTANT_NEVER || r->state == TAPIR__REC_FAST)
         arm_pto(s, now);
-    else if (r->state != TAPIR__REC_OPEN)
-        r->pto_at = TAPIR_INSTANT_NEVER;
 }
 
 void tapir__tcp_rec_on_rto(struct tapir_tcp_socket *s, tapir_instant now)
@@ -311,7 +339,7 @@ void tapir__tcp_rec_timers(struct tapir_tcp_socket *s, tapir_instant now)
     }
     if (r->pto_at <= now) {
         r->pto_at = TAPIR_INSTANT_NEVER;
-        if (s->sack_ok && r->state == TAPIR__REC_OPEN && !r->tlp_active && r->log.count > 0)
+        if (s->sack_ok && r->state != TAPIR__REC_LOSS && !r->tlp_active && r->log.count > 0)
             r->probe_due = true;
     }
 }
@@ -350,8 +378,6 @@ uint32_t tapir__tcp_rec_send_room(const struct tapir_tcp_socket *s, size_t unsen
     uint32_t croom = cwnd > pipe ? cwnd - pipe : 0;
     if (croom < s->mss && croom < unsent)
         croom = 0;
-    if (r->probe_due && croom < s->mss)
-        croom = s->mss; /* RFC 8985 §7.3: the probe goes regardless of cwnd */
     return wroom < croom ? wroom : croom;
 }
 
@@ -396,7 +422,7 @@ void tapir__tcp_rec_sent(struct tapir_tcp_socket *s, tapir_instant now, uint32_t
         /* RFC 8985 §7.3: after the probe, the RTO guards the flight. */
         s->rto_at = now + tapir__rto_current(&s->rto);
         r->pto_at = TAPIR_INSTANT_NEVER;
-    } else if (!rexmit) {
+    } else if (!rexmit || r->state == TAPIR__REC_FAST) {
         arm_pto(s, now);
     }
 }

@@ -30,12 +30,13 @@
  * - A retransmission timeout marks the first record lost and every other one older than
  *   RACK.rtt + reo_wnd (RFC 8985 §6.3), unless the peer reneged (the first record is
  *   SACKED: RFC 2018 §8), in which case the scoreboard is forgotten.
- * - TLP (RFC 8985 §7), with SACK only: outside recovery, with data in flight, the probe
- *   timeout is armed after new data is sent and after ACKs of new data; when it fires,
- *   one segment goes regardless of cwnd: new data if the peer's window allows, else the
- *   last record again. An ACK past the probe that acknowledges new data without a D-SACK
- *   means the probe repaired a loss: one cwnd reduction (congestion event and immediate
- *   exit, as Linux does).
+ * - TLP (RFC 8985 §7), with SACK only: with data in flight, the probe timeout is armed
+ *   after new data is sent and after ACKs of new data, and, unlike §7.2, during fast
+ *   recovery as well (restarted by every ACK and transmission there; tcp_recovery.c says
+ *   why); when it fires, one segment goes regardless of cwnd: the last record again, even
+ *   when new data waits (unlike §7.3; tcp_output.c says why). An ACK past the probe that
+ *   acknowledges new data without a D-SACK means the probe repaired a loss: one cwnd
+ *   reduction (congestion event and immediate exit, as Linux does).
  *
  * And what the receiver does for the peer's recovery (tcp_input.c, tcp_output.c):
  * - one pure duplicate ACK per out-of-order segment (RFC 5681 §4.2), counted in
@@ -77,7 +78,7 @@ const struct tapir__seg *tapir__tcp_rec_next(const struct tapir_tcp_socket *s, b
 
 /* Room for new data: min(cwnd - pipe, the peer's window beyond SND.MAX), 0 when the log is
  * full; cwnd's part is 0 below one SMSS unless `unsent` fits (no runt segments for cwnd's
- * sake), and one SMSS when a probe is due. */
+ * sake). */
 uint32_t tapir__tcp_rec_send_room(const struct tapir_tcp_socket *s, size_t unsent);
 
 /* A segment [seq, seq + len (+ FIN)) went out: new data, or a retransmission of a record. */
@@ -88,6 +89,14 @@ void tapir__tcp_rec_sent(struct tapir_tcp_socket *s, tapir_instant now, uint32_t
 void tapir__tcp_rec_ack_sent(struct tapir_tcp_socket *s, bool owed_only);
 
 /* RFC 6675 pipe, in bytes. */
+/* An RTT sample for the RTO estimator from the ACK `ack` (RFC 6298 §3 with Karn's rule,
+ * measured as Linux does from transmission times rather than the millisecond timestamp
+ * clock, which reads 0 on a fast path): now minus the send time of the oldest record the
+ * ACK newly acknowledges that was never SACKed, when none of those it acknowledges was
+ * retransmitted. -1 when the ACK gives no such sample. */
+tapir_instant tapir__tcp_rec_rtt_sample(const struct tapir_tcp_socket *s, uint32_t ack,
+                                        tapir_instant now);
+
 uint32_t tapir__tcp_rec_pipe(const struct tapir_tcp_socket *s);
 
 /* Check the log against SND.UNA/SND.MAX (tapir__txlog_check()); for tests. */

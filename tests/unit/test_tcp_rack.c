@@ -251,7 +251,7 @@ static void test_pto(void **state)
     assert_int_equal(tapir__tlp_pto_at(T0, -1, false, never), T0 + TAPIR_US_PER_S);
     assert_int_equal(tapir__tlp_pto_at(T0, 50000, false, never), T0 + 102000);
     assert_int_equal(tapir__tlp_pto_at(T0, 50000, true, never), T0 + 300000);
-    assert_int_equal(tapir__tlp_pto_at(T0, 1000, false, never), T0 + TAPIR__TLP_MIN_PTO_US);
+    assert_int_equal(tapir__tlp_pto_at(T0, 1000, false, never), T0 + 4000);
     assert_int_equal(tapir__tlp_pto_at(T0, 0, false, never), T0 + TAPIR__TLP_MIN_PTO_US);
     assert_int_equal(tapir__tlp_pto_at(T0, 50000, true, T0 + 200000), T0 + 200000);
 }

@@ -222,7 +222,8 @@ static void test_sack_recovery(void **state)
     assert_int_equal(tapir__cc_ssthresh(&s->cc), 5 * MSS);
     assert_int_equal(tapir__cc_cwnd(&s->cc), 5 * MSS); /* RFC 6675: no inflation */
     assert_int_equal(tapir__tcp_rec_pipe(s), 8 * MSS);
-    assert_int_equal(s->rec.pto_at, TAPIR_INSTANT_NEVER); /* no probe in recovery */
+    /* The probe timer runs in recovery too (no RTT sample: 1 s, capped by the RTO). */
+    assert_int_equal(s->rec.pto_at, s->rto_at);
     const struct tapir_tcp_repr *t = next_out();
     assert_int_equal(t->seq, seg_seq(0));
     expect_quiet(); /* pipe 9 > cwnd 5 */
@@ -392,9 +393,10 @@ static void test_probe(void **state)
     assert_int_equal(s->rec.pto_at, TAPIR_INSTANT_NEVER);
 }
 
-/* The probe sends new data when some is queued, even with cwnd full (RFC 8985 §7.3); the
- * ACK past it is no evidence of a loss. */
-static void test_probe_new_data(void **state)
+/* The probe repeats the last segment even when new data is queued (a departure from RFC
+ * 8985 §7.3, explained in tcp_output.c): the receiver acknowledges a duplicate at once. A
+ * D-SACK for it says the original arrived: no loss, no reduction; then new data goes. */
+static void test_probe_repeats_last(void **state)
 {
     (void)state;
     open_conn(true);
@@ -415,27 +417,31 @@ static void test_probe_new_data(void **state)
     assert_int_equal(s->rec.pto_at, H.now + 22000);
     H.now += 22000;
     const struct tapir_tcp_repr *t = next_out();
-    assert_int_equal(t->seq, seg_seq(14));
+    assert_int_equal(t->seq, seg_seq(13));
     assert_int_equal(t->payload_len, MSS);
-    assert_int_equal(s->stats.retransmissions, 0);
+    assert_int_equal(s->stats.retransmissions, 1);
     assert_int_equal(s->rec.counters.tlp_probes, 1);
     assert_true(s->rec.tlp_active);
-    assert_false(s->rec.tlp_is_retrans);
-    expect_quiet();
+    assert_true(s->rec.tlp_is_retrans);
+    expect_quiet(); /* the new segment waits for the ACK: cwnd is full */
     uint32_t events = s->cc.congestion_events;
-    ack(seg_seq(15), NULL, 0);
+    ack(seg_seq(14), (const unsigned[]){13, 14}, 1); /* everything, and a D-SACK */
     assert_false(s->rec.tlp_active);
     assert_int_equal(s->rec.counters.tlp_recoveries, 0);
+    assert_int_equal(s->rec.counters.dsacks, 1);
     assert_int_equal(s->cc.congestion_events, events);
+    t = next_out();
+    assert_int_equal(t->seq, seg_seq(14));
+    assert_int_equal(s->stats.retransmissions, 1);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_newreno_window),  cmocka_unit_test(test_sack_recovery),
-        cmocka_unit_test(test_sack_validation), cmocka_unit_test(test_reneging),
-        cmocka_unit_test(test_dupacks_owed),    cmocka_unit_test(test_probe),
-        cmocka_unit_test(test_probe_new_data),
+        cmocka_unit_test(test_newreno_window),     cmocka_unit_test(test_sack_recovery),
+        cmocka_unit_test(test_sack_validation),    cmocka_unit_test(test_reneging),
+        cmocka_unit_test(test_dupacks_owed),       cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_probe_repeats_last),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /* Tail loss: the last two segments of a 10-segment flight are lost and nothing else is
  * queued, so no later segment can reveal them. The loss probe (RFC 8985 §7) fires after
- * the PTO (its 10 ms floor here, where the round trip takes no virtual time) and repeats the
+ * the PTO (its 2 ms floor here, where the round trip takes no virtual time) and repeats the
  * last segment; its SACK lets RACK mark the other one lost, and one fast recovery repairs
  * it: two retransmissions, one probe, no RTO.
  * And when the probe alone repairs the tail (the last segment lost, and the ACK of the rest
@@ -43,7 +43,7 @@ static void run(bool v6)
     netsim_settle(&n);
     rc_stream_pull(&st);
     assert_int_equal(st.got, (FLIGHT - 2) * (uint64_t)s->mss);
-    /* Two segments in flight: PTO = 2 SRTT + 2 ms, at least 10 ms (SRTT is 0 here). */
+    /* Two segments in flight: PTO = 2 SRTT + 2 ms, at least 2 ms (SRTT is 0 here). */
     assert_int_equal(s->rec.pto_at, t0 + TAPIR__TLP_MIN_PTO_US);
     assert_true(s->rto_at > s->rec.pto_at);
     netsim_advance(&n, TAPIR__TLP_MIN_PTO_US - 1);

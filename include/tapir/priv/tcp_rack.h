@@ -69,10 +69,10 @@
 #define TAPIR__TLP_WCDELACK_US (200 * (tapir_instant)TAPIR_US_PER_MS)
 /* RFC 8985 §7.2: the extra time added to 2 SRTT when more than one segment is in flight. */
 #define TAPIR__TLP_EXTRA_US (2 * (tapir_instant)TAPIR_US_PER_MS)
-/* The smallest PTO: our SRTT comes from a millisecond timestamp clock and may read 0 on a
- * fast path, and a probe must not overtake the ACK of an unhurried receiver (Linux's floor
- * is 10 ms as well). */
-#define TAPIR__TLP_MIN_PTO_US (10 * (tapir_instant)TAPIR_US_PER_MS)
+/* The smallest PTO. SRTT is measured in microseconds from the transmission log, so on a
+ * fast path 2 SRTT is tiny; the floor keeps a probe behind an ACK the receiver is still
+ * preparing, like Linux's TCP_TIMEOUT_MIN (2 jiffies) added to 2 SRTT. */
+#define TAPIR__TLP_MIN_PTO_US (2 * (tapir_instant)TAPIR_US_PER_MS)
 
 enum tapir__seg_flag {
     TAPIR__SEG_SACKED = 1 << 0,
