@@ -68,9 +68,9 @@ void tapir__cc_on_ack(struct tapir__cc *cc, uint32_t bytes_acked, tapir_instant 
 
     uint32_t acked = bytes_acked;
     if (cc->cwnd < cc->ssthresh) {
-        /* Slow start with appropriate byte counting (RFC 5681 §3.1, RFC 3465 §2.2/§2.3). */
-        uint32_t limit = cc->after_rto ? cc->mss : 2 * cc->mss;
-        uint32_t inc = min_u32(acked, limit);
+        /* Slow start with appropriate byte counting (RFC 5681 §3.1, RFC 3465 §2.3 after a
+         * timeout; tcp_cc.h on why there is no cap otherwise). */
+        uint32_t inc = cc->after_rto ? min_u32(acked, cc->mss) : acked;
         uint32_t room = cc->ssthresh - cc->cwnd;
         if (inc < room) {
             cc->cwnd = grow(cc->cwnd, inc);
@@ -118,13 +118,12 @@ void tapir__cc_recovery_partial_ack(struct tapir__cc *cc, uint32_t bytes_acked)
     cc->cwnd = cwnd < cc->mss ? cc->mss : cwnd;
 }
 
-void tapir__cc_on_recovery_exit(struct tapir__cc *cc, uint32_t in_flight)
+void tapir__cc_on_recovery_exit(struct tapir__cc *cc)
 {
     if (!cc->in_recovery)
         return;
     cc->in_recovery = false;
-    uint32_t flight = in_flight > cc->mss ? in_flight : cc->mss;
-    cc->cwnd = min_u32(cc->ssthresh, grow(flight, cc->mss));
+    cc->cwnd = cc->ssthresh;
 }
 
 void tapir__cc_on_rto(struct tapir__cc *cc, uint32_t in_flight)

@@ -79,6 +79,8 @@ static void enter_recovery(struct tapir_tcp_socket *s)
     r->rexmit_credit = true;
     r->probe_due = false;
     r->pto_at = TAPIR_INSTANT_NEVER;
+    /* A probe's episode ends here: the recovery handles the loss and made the reduction. */
+    r->tlp_active = false;
     r->counters.recoveries++;
     s->stats.fast_retransmits++;
 }
@@ -87,7 +89,7 @@ static void exit_recovery(struct tapir_tcp_socket *s)
 {
     struct tapir__tcp_recovery *r = &s->rec;
     if (r->state == TAPIR__REC_FAST)
-        tapir__cc_on_recovery_exit(&s->cc, flight(s));
+        tapir__cc_on_recovery_exit(&s->cc);
     r->state = TAPIR__REC_OPEN;
     r->rexmit_credit = false;
     s->dupacks = 0;
@@ -210,12 +212,15 @@ static void tlp_on_ack(struct tapir_tcp_socket *s, bool advanced, bool pure_dup,
     if (!r->tlp_active || seq_lt(s->snd_una, r->tlp_end_seq))
         return;
     if (r->tlp_is_retrans && !dsack) {
-        if (advanced) {
-            /* Only the probe arrived: the original was lost, and the probe repaired it.
-             * Reduce cwnd once, as a recovery would have. */
+        if (advanced && seq_gt(s->snd_una, r->tlp_end_seq)) {
+            /* Acknowledged beyond the probe with no D-SACK for it: only the probe arrived,
+             * the original was lost and the probe repaired it. Reduce cwnd once, as a
+             * recovery would have. An ACK of exactly the probe's end is no verdict yet:
+             * it may be the original's, with the probe's D-SACK still to come (as Linux's
+             * tcp_process_tlp_ack reads it). */
             if (r->state == TAPIR__REC_OPEN && !tapir__cc_in_recovery(&s->cc)) {
                 tapir__cc_on_congestion_event(&s->cc, flight(s));
-                tapir__cc_on_recovery_exit(&s->cc, flight(s));
+                tapir__cc_on_recovery_exit(&s->cc);
                 r->counters.tlp_recoveries++;
             }
         } else if (!pure_dup) {
@@ -416,7 +421,9 @@ void tapir__tcp_rec_sent(struct tapir_tcp_socket *s, tapir_instant now, uint32_t
     if (probe) {
         r->probe_due = false;
         r->tlp_active = true;
-        r->tlp_is_retrans = rexmit;
+        /* A probe sent in recovery never draws a reduction of its own (the recovery made
+         * one): it is judged like a probe of new data. */
+        r->tlp_is_retrans = rexmit && r->state == TAPIR__REC_OPEN;
         r->tlp_end_seq = seq + len + (fin ? 1u : 0u);
         r->counters.tlp_probes++;
         /* RFC 8985 §7.3: after the probe, the RTO guards the flight. */

@@ -98,7 +98,7 @@ static tapir_instant to_w_max_100(struct flow *f)
     assert_int_equal(tapir__cc_cwnd(&f->cc), 70 * MSS);
     assert_int_equal(f->cc.u.cubic.w_max, 100 * MSS);
     assert_int_equal(f->cc.u.cubic.cwnd_prior, 100 * MSS);
-    tapir__cc_on_recovery_exit(&f->cc, 70 * MSS);
+    tapir__cc_on_recovery_exit(&f->cc);
     assert_int_equal(tapir__cc_cwnd(&f->cc), 70 * MSS);
     assert_false(tapir__cc_in_slow_start(&f->cc));
     return f->now;
@@ -255,7 +255,7 @@ static void test_fast_convergence(void **state)
     assert_int_equal(f.cc.u.cubic.cwnd_prior, cwnd);
     assert_int_equal(tapir__cc_ssthresh(&f.cc), (uint32_t)((uint64_t)cwnd * 7 / 10));
     assert_int_equal(tapir__cc_cwnd(&f.cc), (uint32_t)((uint64_t)cwnd * 7 / 10));
-    tapir__cc_on_recovery_exit(&f.cc, tapir__cc_cwnd(&f.cc));
+    tapir__cc_on_recovery_exit(&f.cc);
 
     /* The new curve: W_max' = 0.85 cwnd, K = cbrt((W_max' - 0.7 cwnd) / C). */
     double w_max = segs(cwnd) * (1 + BETA) / 2;

@@ -184,11 +184,12 @@ static void test_newreno_window(void **state)
     t = next_out(); /* pipe 6 < cwnd 7: the last queued segment */
     assert_int_equal(t->seq, seg_seq(11));
     expect_quiet();
-    /* The full ACK: recovery ends, cwnd = min(ssthresh, FlightSize + SMSS) = 3 SMSS. */
+    /* The full ACK: recovery ends, cwnd = ssthresh = 4 SMSS (RFC 6582 §3.2 step 6, the
+     * second option). */
     ack(seg_seq(10), NULL, 0);
     assert_int_equal(s->rec.state, TAPIR__REC_OPEN);
     assert_false(tapir__cc_in_recovery(&s->cc));
-    assert_int_equal(tapir__cc_cwnd(&s->cc), 3 * MSS);
+    assert_int_equal(tapir__cc_cwnd(&s->cc), 4 * MSS);
     assert_int_equal(s->dupacks, 0);
     /* Duplicates of ACK 10 start a new episode only at the third. */
     ack(seg_seq(10), NULL, 0);
@@ -382,7 +383,17 @@ static void test_probe(void **state)
     assert_int_equal(s->rec.pto_at, TAPIR_INSTANT_NEVER);
     expect_quiet();
     uint32_t events = s->cc.congestion_events;
+    /* An ACK of exactly the probe's end, without a D-SACK: the original's or the probe's?
+     * No verdict yet (RFC 8985 §7.4, as Linux reads it). */
     ack(seg_seq(4), NULL, 0);
+    assert_true(s->rec.tlp_active);
+    assert_int_equal(s->cc.congestion_events, events);
+    /* New data, and an ACK beyond the probe with no D-SACK for it: only the probe arrived,
+     * it repaired a loss. */
+    static uint8_t more[MSS];
+    assert_int_equal(tapir_tcp_send(s, more, MSS), (int)MSS);
+    assert_int_equal(next_out()->seq, seg_seq(4));
+    ack(seg_seq(5), NULL, 0);
     assert_false(s->rec.tlp_active);
     assert_int_equal(s->rec.counters.tlp_recoveries, 1);
     assert_int_equal(s->cc.congestion_events, events + 1);

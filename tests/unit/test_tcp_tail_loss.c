@@ -112,6 +112,14 @@ static void run_repair(bool v6)
     assert_true(s->snd_una != s->snd_max);
     netsim_advance(&n, 40 * TAPIR_US_PER_MS);
     assert_int_equal(s->snd_una, s->snd_max);
+    /* An ACK of exactly the probe's end without a D-SACK is no verdict yet (the original's
+     * ACK looks the same); the next ACK beyond it, still without one, is. */
+    assert_true(s->rec.tlp_active);
+    assert_int_equal(s->cc.congestion_events, 0);
+    static uint8_t more[1000];
+    assert_int_equal(tapir_tcp_send(s, more, sizeof more), (int)sizeof more);
+    netsim_advance(&n, 40 * TAPIR_US_PER_MS);
+    assert_int_equal(s->snd_una, s->snd_max);
     assert_int_equal(s->stats.retransmissions, 1);
     assert_int_equal(s->stats.rto_expirations, 0);
     assert_int_equal(s->rec.counters.tlp_probes, 1);

@@ -21,12 +21,14 @@
  * - initial window IW = min(10 SMSS, max(2 SMSS, 14600)) (RFC 6928 §2): 10 segments for
  *   the usual Ethernet MSS of 1460, fewer for jumbo segments; initial ssthresh "arbitrarily
  *   high" (RFC 5681 §3.1);
- * - slow start while cwnd < ssthresh (RFC 5681 §3.1) with appropriate byte counting
- *   (RFC 3465 §2.2): cwnd grows by the bytes acknowledged, at most L = 2 SMSS per ACK, so a
- *   receiver that ACKs every second segment (RFC 5681 §4.2) still doubles cwnd each RTT;
- *   L = 1 SMSS in the slow start that follows a timeout (RFC 3465 §2.3), where one ACK can
- *   cover a burst of retransmitted segments. Growth stops at ssthresh; the rest of the ACK
- *   goes to congestion avoidance;
+ * - slow start while cwnd < ssthresh (RFC 5681 §3.1) with appropriate byte counting:
+ *   cwnd grows by the bytes acknowledged. Without RFC 3465 §2.2's cap of L = 2 SMSS per
+ *   ACK: receivers that coalesce segments (Linux's GRO, and tapir itself, which answers a
+ *   batch of segments with one ACK) send stretch ACKs covering many segments, and the cap
+ *   would make slow start grow by 2 segments per RTT instead of doubling; Linux lifted it
+ *   for the same reason. L = 1 SMSS stays in the slow start that follows a timeout (RFC
+ *   3465 §2.3), where one ACK can cover a burst of retransmitted segments. Growth stops at
+ *   ssthresh; the rest of the ACK goes to congestion avoidance;
  * - no growth while the flow is not using its window: only when FlightSize before the ACK
  *   is at least half of cwnd (the threshold of RFC 7661 §4.1, applied per ACK without
  *   RFC 7661's pipeACK machinery). This keeps an application- or receiver-limited flow
@@ -164,10 +166,13 @@ void tapir__cc_recovery_inflate(struct tapir__cc *cc, uint32_t bytes);
  * Ignored outside recovery. */
 void tapir__cc_recovery_partial_ack(struct tapir__cc *cc, uint32_t bytes_acked);
 
-/* A full ACK ends recovery (RFC 6582 §3.2 step 3, first option): cwnd =
- * min(ssthresh, max(FlightSize, SMSS) + SMSS) with `in_flight` = FlightSize after the ACK,
- * which avoids a burst when little is in flight. Ignored outside recovery. */
-void tapir__cc_on_recovery_exit(struct tapir__cc *cc, uint32_t in_flight);
+/* A full ACK ends recovery: cwnd = ssthresh (RFC 6582 §3.2 step 6, second option; what
+ * RFC 6675 and RFC 9438 §4.6 leave after a SACK recovery; Linux does the same). The first
+ * option, min(ssthresh, FlightSize + SMSS), guards against a burst, but a receiver that
+ * coalesces (Linux's GRO, tapir's own one ACK per batch) acknowledges a whole recovery's
+ * worth of data in one ACK, leaving FlightSize near 0: cwnd fell to 2 segments after every
+ * recovery and CUBIC's curve started from there. Ignored outside recovery. */
+void tapir__cc_on_recovery_exit(struct tapir__cc *cc);
 
 /* The retransmission timer expired with `in_flight` = FlightSize (RFC 5681 §3.1 eq. 4,
  * RFC 9438 §4.8): cwnd = 1 SMSS, ssthresh reduced as described above; ends recovery. */
