@@ -193,13 +193,18 @@ check "-c 0: usage error, exit 2" test $? = 2
 check "--help names every option" bash -c "h=\$('$DUMP' --help) && for o in -i -c -w -r -v -x -e -n -t -s -B -p -l --l3 --user; do grep -q -- \"  \$o \" <<<\"\$h\" || { echo missing \$o; exit 1; }; done"
 
 # ---- 5. Flood: a bounded burst written into a TAP, every frame accounted for.
+# flood RING_KIB OUT COUNT [stopped] ARGS...: with "stopped", tapir-dump is SIGSTOPped
+# during the burst and gets SIGINT before SIGCONT, so every frame is still in the ring
+# when it is told to stop: only its drain on exit can count them.
 flood() {
-    local ring=$1 out=$2 count=$3
+    local ring=$1 out=$2 count=$3 stopped=
     shift 3
+    [ "${1:-}" = stopped ] && { stopped=1; shift; }
     ip tuntap add dev tapf mode tap
     ip link set tapf up
     bg "$OUT/flood.err" listening "$DUMP" -i tapf -B "$ring" "$@" 'udp port 8080' >"$out" || return 1
     local d=$BG
+    [ -n "$stopped" ] && kill -STOP $d
     /usr/bin/python3 - "$count" >"$OUT/flood.out" <<'PY'
 import fcntl, os, struct, sys, time
 count = int(sys.argv[1])
@@ -219,6 +224,7 @@ PY
     read -r sent secs <"$OUT/flood.out"
     rx=$(awk '/RX:/ { getline; print $2 }' < <(ip -s link show tapf))
     kill -INT $d
+    [ -n "$stopped" ] && kill -CONT $d
     wait $d
     ip link del tapf
     local cap rcv drop
@@ -238,6 +244,11 @@ FLOOD=$(echo "200000 * $SCALE / 1" | bc)
 check "flood of $FLOOD frames, -w: captured + dropped = sent" flood 32768 /dev/null "$FLOOD" -w "$OUT/flood.pcap"
 check "flood -w: the file holds every captured frame" \
     test "$(tcpdump -r "$OUT/flood.pcap" 2>/dev/null | wc -l)" = "$(stat_of "$OUT/flood.err" captured)"
+HALF=$((FLOOD / 2))
+check "flood of $HALF frames while tapir-dump is stopped: all taken from the ring on exit" \
+    flood 65536 /dev/null "$HALF" stopped -w "$OUT/flood.pcap"
+check "stopped: every frame captured, none dropped" \
+    test "$(stat_of "$OUT/flood.err" captured)" = "$HALF" -a "$(stat_of "$OUT/flood.err" dropped)" = 0
 check "flood of $FLOOD frames, small ring, printing -v -x: captured + dropped = sent" \
     flood 1024 "$OUT/flood.txt" "$FLOOD" -v -x
 check "flood printing: one line per captured frame" \
