@@ -147,6 +147,21 @@ tcpdump -nS -t -r "$OUT/tcpdump-any.pcap" >"$OUT/tcpdump-any.txt" 2>/dev/null
 check "-r of a cooked (any) file: lines equal tcpdump's, interface and direction too" \
     diff -u "$OUT/tcpdump-any.txt" "$OUT/any.txt"
 
+for x in -x -xx; do
+    tcpdump -nS -t $x -r "$OUT/tcpdump.pcap" >"$OUT/hex-tcpdump.txt" 2>/dev/null
+    "$DUMP" -t $x -r "$OUT/tapir.pcap" >"$OUT/hex.txt" 2>/dev/null
+    check "$x: the hex dump equals tcpdump's" diff -u "$OUT/hex-tcpdump.txt" "$OUT/hex.txt"
+done
+# -v keeps what the classic sniffer printed: the size, both addresses, the IP identification.
+"$DUMP" -v -c 1 -r "$OUT/tapir.pcap" 'icmp[icmptype] = icmp-echo' >"$OUT/v.txt" 2>/dev/null
+ident=$(tcpdump -nv -c 1 -r "$OUT/tapir.pcap" 'icmp[icmptype] = icmp-echo' 2>/dev/null |
+    sed -n 's/.*, id \([0-9]*\), offset.*/\1/p')
+check "-v: size, source, destination and IP identification ($ident)" bash -c "
+    grep -q '^  length: 98$' '$OUT/v.txt' && grep -q '^  total length: 84$' '$OUT/v.txt' &&
+    grep -q '^  source: 192.168.69.100$' '$OUT/v.txt' &&
+    grep -q '^  destination: 192.168.69.1$' '$OUT/v.txt' &&
+    grep -q '^  identification: $ident ' '$OUT/v.txt'"
+
 # ---- 2. -r IN -w OUT FILTER keeps exactly the matching packets.
 bg "$OUT/all.err" listening "$DUMP" -i tap0 -w "$OUT/all.pcap"
 DA=$BG
