@@ -188,6 +188,24 @@ static int walk_block(struct dump_ring *r, struct tpacket_block_desc *bd, dump_p
             .len = h->tp_len,
             .data = (uint8_t *)h + h->tp_mac,
         };
+        if (!r->cooked && r->linktype == DUMP_LINKTYPE_ETHERNET &&
+            (h->tp_status & TP_STATUS_VLAN_VALID) && h->tp_mac >= TP3_HDRLEN + 4 &&
+            p.caplen >= 12) {
+            /* The kernel took the 802.1Q tag out of the frame into the metadata (a NIC's
+             * offload, or its own untagging on receive); put it back between the source
+             * MAC and the ethertype, as it was on the wire, in the room before the frame
+             * (the kernel leaves at least 16 bytes there). */
+            uint8_t *mac = (uint8_t *)h + h->tp_mac;
+            memmove(mac - 4, mac, 12);
+            uint16_t tpid = (h->tp_status & TP_STATUS_VLAN_TPID_VALID) && h->hv1.tp_vlan_tpid
+                                ? h->hv1.tp_vlan_tpid
+                                : ETH_P_8021Q;
+            put_be16(mac + 8, tpid);
+            put_be16(mac + 10, (uint16_t)h->hv1.tp_vlan_tci);
+            p.data = mac - 4;
+            p.caplen += 4;
+            p.len += 4;
+        }
         if (r->cooked) {
             /* PACKET_RESERVE left room for the header before the packet; should a kernel
              * not have, the record is assembled in a buffer of our own. */

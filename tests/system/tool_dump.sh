@@ -162,6 +162,32 @@ check "-v: size, source, destination and IP identification ($ident)" bash -c "
     grep -q '^  destination: 192.168.69.1$' '$OUT/v.txt' &&
     grep -q '^  identification: $ident ' '$OUT/v.txt'"
 
+# An 802.1Q tag the kernel moved into the packet's metadata (it untags every frame it
+# receives before the packet taps see it) is put back in the frame, as libpcap does:
+# tagged frames written into a TAP, byte for byte what tcpdump captured.
+vlan_frames() {
+    ip tuntap add dev tapv mode tap
+    ip link set tapv up
+    bg "$OUT/vl.err" listening "$DUMP" -i tapv -c 2 -w "$OUT/vlan.pcap" || return 1
+    local d=$BG
+    bg "$OUT/vlt.err" listening tcpdump -i tapv -c 2 -w "$OUT/vlan-tcpdump.pcap" || return 1
+    local t=$BG
+    /usr/bin/python3 - <<'PY'
+import fcntl, os, struct
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454CA, struct.pack("16sH", b"tapv", 0x0002 | 0x1000))
+for prio_vid in (0x600a, 0x0fff):  # priority 3, VLAN 10; VLAN 4095
+    os.write(fd, bytes.fromhex("ffffffffffff" "020000000098" "8100") + struct.pack("!H", prio_vid) +
+             bytes.fromhex("0806" "0001080006040001" "020000000098" "0a090001"
+                           "000000000000" "0a090002") + bytes(18))
+PY
+    wait_exit $d 10 && wait_exit $t 10 || return 1
+    ip link del tapv
+    compare_pcaps "$OUT/vlan-tcpdump.pcap" "$OUT/vlan.pcap" &&
+        "$DUMP" -r "$OUT/vlan.pcap" -e -t 2>/dev/null | grep -q 'vlan 10, p 3'
+}
+check "802.1Q tag from the metadata put back (same bytes as tcpdump)" vlan_frames
+
 # ---- 2. -r IN -w OUT FILTER keeps exactly the matching packets.
 bg "$OUT/all.err" listening "$DUMP" -i tap0 -w "$OUT/all.pcap"
 DA=$BG
