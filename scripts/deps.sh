@@ -16,6 +16,7 @@ clang-format:/usr/bin/clang-format
 libcmocka-dev:/usr/include/cmocka.h
 libpcap-dev:/usr/include/pcap/pcap.h
 libcap-dev:/usr/include/sys/capability.h
+libcap2-bin:/usr/sbin/setcap
 tcpdump:/usr/bin/tcpdump
 tshark:/usr/bin/tshark
 iproute2:/usr/sbin/ip
