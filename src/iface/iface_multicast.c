@@ -300,16 +300,20 @@ static void add_unique(struct tapir_ip_addr *list, unsigned *n, const struct tap
 
 /* The answer to a general query: every group we listen to that may be reported, the
  * solicited-node groups of our addresses among them (see reportable()). IGMPv3/MLDv2: one
- * report of IS_EX {} records (RFC 3376 §5.2); older versions: one report per group. */
+ * report of IS_EX {} records (RFC 3376 §5.2). The older versions answer with a report per
+ * group, each on its own timer (schedule_answer()); this timer then covers only the
+ * solicited-node groups, which have no slot of their own. */
 static void send_current_state(struct tapir_iface *iface, tapir_instant now, int fam)
 {
     struct tapir_ip_addr list[MAX_REPORTED];
     unsigned n = 0;
+    bool combined = current_version(iface, fam, now);
     for (unsigned i = 0; i < TAPIR_IFACE_MAX_GROUPS; i++) {
         const struct tapir__mcast_group *e = &iface->mcast.groups[i];
         if (e->refs > 0 && family_of(&e->addr) == fam && reportable(&e->addr))
             add_unique(list, &n, &e->addr);
     }
+    unsigned joined = combined ? 0 : n; /* the older versions skip these */
     if (fam == FAM_V6) {
         for (unsigned i = 0; i < iface->ipv6_count; i++) {
             struct tapir_ip_addr sn = {.version = TAPIR_IP_V6};
@@ -319,11 +323,11 @@ static void send_current_state(struct tapir_iface *iface, tapir_instant now, int
     }
     if (n == 0)
         return;
-    if (current_version(iface, fam, now)) {
+    if (combined) {
         send_records(iface, now, fam, list, n, TAPIR_IGMP_MODE_IS_EXCLUDE);
         return;
     }
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = joined; i < n; i++)
         send_old(iface, now, version(iface, fam, now), &list[i], false);
 }
 
@@ -426,17 +430,41 @@ static bool our_solicited_node(const struct tapir_iface *iface, const struct tap
     return false;
 }
 
+/* A group's answer at `at`, unless one is due sooner (RFC 3376 §5.2 rules 3-4, RFC 2236
+ * §3: "reset only if the requested Max Response Time is less than the remaining value"). */
+static void set_group_timer(struct tapir__mcast_group *e, tapir_instant at)
+{
+    if (!e->query_pending || e->query_at > at) {
+        e->query_pending = true;
+        e->query_at = at;
+    }
+}
+
 /* Schedule the answer to a query (`group` NULL: a general query) after a random delay up
- * to `max_us`, by the rules of RFC 3376 §5.2 (RFC 3810 §6.2 is the same; RFC 2236 §3 agrees
- * for a group timer): 1. an answer to a general query due sooner covers this one; 2. a
- * general query (re)sets the interface timer; 3-4. a group-specific query sets the group's
- * timer, or brings it forward. A query about a group we do not report is not answered. */
+ * to `max_us`. IGMPv3/MLDv2, by the rules of RFC 3376 §5.2 (RFC 3810 §6.2 is the same):
+ * 1. an answer to a general query due sooner covers this one; 2. a general query (re)sets
+ * the interface timer; 3-4. a group-specific query sets the group's timer, or brings it
+ * forward. IGMPv1/v2 and MLDv1 (RFC 2236 §3, RFC 2710 §4): every group queried gets its
+ * own timer with its own random delay, so that one member's report can stand for the
+ * others' (report suppression, tapir__igmp_input). A query about a group we do not report
+ * is not answered. */
 static void schedule_answer(struct tapir_iface *iface, tapir_instant now, int fam,
                             const struct tapir_ip_addr *group, tapir_instant max_us)
 {
     struct tapir__mcast_family *f = &iface->mcast.family[fam];
+    bool old = !current_version(iface, fam, now);
+    if (old && group == NULL) {
+        for (unsigned i = 0; i < TAPIR_IFACE_MAX_GROUPS; i++) {
+            struct tapir__mcast_group *e = &iface->mcast.groups[i];
+            if (e->refs > 0 && family_of(&e->addr) == fam && reportable(&e->addr))
+                set_group_timer(e, now + random_delay(iface, max_us));
+        }
+        if (fam == FAM_V4)
+            return; /* MLDv1: the solicited-node groups below */
+    }
     tapir_instant at = now + random_delay(iface, max_us);
-    if (f->general_pending && f->general_at <= at)
+    /* (In the older versions the interface timer covers only the solicited-node groups.) */
+    if (f->general_pending && f->general_at <= at && (!old || group == NULL))
         return;
     if (group == NULL) {
         f->general_pending = true;
@@ -452,12 +480,21 @@ static void schedule_answer(struct tapir_iface *iface, tapir_instant now, int fa
         }
         return;
     }
-    if (!reportable(group))
+    if (reportable(group))
+        set_group_timer(e, at);
+}
+
+/* Report suppression in the older versions (RFC 2236 §3, RFC 2710 §4): another member's
+ * report of a group stops our pending answer about it; the querier needs only one.
+ * IGMPv3 and MLDv2 hosts do not suppress (RFC 3376 §5.2, RFC 3810 §6.2). */
+static void heard_report(struct tapir_iface *iface, tapir_instant now,
+                         const struct tapir_ip_addr *group)
+{
+    if (current_version(iface, family_of(group), now))
         return;
-    if (!e->query_pending || e->query_at > at) {
-        e->query_pending = true;
-        e->query_at = at;
-    }
+    struct tapir__mcast_group *e = find(iface, group);
+    if (e != NULL)
+        e->query_pending = false;
 }
 
 /* RFC 3376 §4.1.6-4.1.7: a querier's non-zero QRV and QQI become ours (they size the
@@ -483,10 +520,13 @@ void tapir__igmp_input(struct tapir_iface *iface, tapir_instant now,
         tapir__drop(iface, TAPIR_DROP_HOP_LIMIT);
         return;
     }
-    /* Reports and leaves of other members need nothing from an IGMPv3 host (it does no
-     * report suppression, RFC 3376 §5.2; nor do we in the older modes). */
-    if (m.type != TAPIR_IGMP_QUERY)
+    if (m.type == TAPIR_IGMP_V1_REPORT || m.type == TAPIR_IGMP_V2_REPORT) {
+        struct tapir_ip_addr g = {.version = TAPIR_IP_V4, .v4 = m.group};
+        heard_report(iface, now, &g);
         return;
+    }
+    if (m.type != TAPIR_IGMP_QUERY)
+        return; /* leaves and IGMPv3 reports: for routers */
     struct tapir__mcast_family *f = &iface->mcast.family[FAM_V4];
     tapir_instant max_us;
     if (m.version == 1) {
@@ -517,8 +557,13 @@ void tapir__mld_input(struct tapir_iface *iface, tapir_instant now, const struct
         tapir__drop(iface, TAPIR_DROP_HOP_LIMIT);
         return;
     }
+    if (m.type == TAPIR_ICMPV6_MLD_REPORT) {
+        struct tapir_ip_addr g = {.version = TAPIR_IP_V6, .v6 = m.mcast_addr};
+        heard_report(iface, now, &g);
+        return;
+    }
     if (m.type != TAPIR_ICMPV6_MLD_QUERY)
-        return; /* other listeners' reports: nothing to do (RFC 3810 §6) */
+        return; /* done and MLDv2 reports: for routers */
     /* RFC 3810 §5.1.14: a query from a source that is not link-local is discarded. */
     const uint8_t *s = ip->src.v6.bytes;
     if (!(s[0] == 0xfe && (s[1] & 0xc0) == 0x80)) {

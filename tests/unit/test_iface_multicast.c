@@ -8,8 +8,8 @@
  * A's addresses), the second within the Unsolicited Report Interval (1 s); a general or
  * group-specific query is answered within its Max Resp Time; an IGMPv2/v1 or MLDv1 query
  * switches A to that version's messages until the Older Version Querier Present Timeout
- * (260 s) has passed; a leave sends TO_IN {} twice (v3), one leave/done (v2, MLDv1), nothing
- * (v1); a datagram to a group is dropped (multicast_not_joined) before the join, accepted
+ * (260 s) has passed, with a timer per group and report suppression in IGMPv2; a leave
+ * sends TO_IN {} twice (v3), one leave/done (v2, MLDv1), nothing (v1); a datagram to a group is dropped (multicast_not_joined) before the join, accepted
  * after it (and, with no UDP socket, counted no_socket), dropped again after the leave;
  * malformed and forged messages are counted; the API's errors. */
 #include <setjmp.h>
@@ -467,33 +467,66 @@ static void test_igmp_v2_compat(void **state)
     assert_int_equal(m.type, TAPIR_IGMP_V2_LEAVE);
     assert_memory_equal(m.group.bytes, netsim_ip("239.1.2.5").v4.bytes, 4);
 
-    /* Back to IGMPv3 after the Older Version Querier Present Timeout: 2 * 125 s + 10 s. */
+    /* Two groups, a v2 general query (Max Resp Time 10 s): a timer per group, each with
+     * its own random delay (RFC 2236 §3). Then another member's report of 239.1.2.3
+     * stops our answer about it (report suppression): only 239.1.2.7 is reported. */
+    join(w, "239.1.2.7");
+    netsim_advance(&w->n, 12 * S);
+    assert_int_equal(w->count, 8);
+    tapir_instant tg = now(w);
+    q = (struct tapir_igmp_repr){.type = TAPIR_IGMP_QUERY, .version = 2, .max_resp_code = 100};
+    inject_igmp(w, "224.0.0.1", &q, 1);
+    netsim_advance(&w->n, 12 * S);
+    assert_int_equal(w->count, 10);
+    assert_true(w->sent[8].at != w->sent[9].at);
+    unsigned seen = 0;
+    for (unsigned i = 8; i < 10; i++) {
+        assert_true(w->sent[i].at > tg && w->sent[i].at <= tg + 10 * S);
+        seen |= 1u << sent_igmp(w, i, &m);
+        assert_int_equal(m.type, TAPIR_IGMP_V2_REPORT);
+    }
+    assert_int_equal(seen, (1u << 3) | (1u << 7));
+    inject_igmp(w, "224.0.0.1", &q, 1);
+    struct tapir_igmp_repr other = {.type = TAPIR_IGMP_V2_REPORT, .version = 2};
+    other.group = netsim_ip("239.1.2.3").v4;
+    inject_igmp(w, "239.1.2.3", &other, 1);
+    netsim_advance(&w->n, 12 * S);
+    assert_int_equal(w->count, 11);
+    assert_int_equal(sent_igmp(w, 10, &m), 7);
+    leave(w, "239.1.2.7");
+    netsim_advance(&w->n, 12 * S);
+    assert_int_equal(w->count, 12);
+    assert_int_equal(sent_igmp(w, 11, &m), 2);
+
+    /* Back to IGMPv3 after the Older Version Querier Present Timeout: 2 * 125 s + 10 s
+     * from the last IGMPv2 query. */
+    tq = now(w) - 24 * S;
     assert_int_equal(tapir_iface_mcast_version(A(w), TAPIR_IP_V4, tq + 260 * S - 1), 2);
     assert_int_equal(tapir_iface_mcast_version(A(w), TAPIR_IP_V4, tq + 260 * S), 3);
     netsim_advance(&w->n, tq + 260 * S - now(w));
-    assert_int_equal(w->count, 6);
+    assert_int_equal(w->count, 12);
     leave(w, "239.1.2.3");
     netsim_advance(&w->n, 5 * S);
-    assert_int_equal(w->count, 8);
-    sent_igmp(w, 6, &m);
+    assert_int_equal(w->count, 14);
+    sent_igmp(w, 12, &m);
     assert_igmp_record(&m, TAPIR_IGMP_CHANGE_TO_INCLUDE, "239.1.2.3");
 
     /* An IGMPv1 query: v1 reports, and no leave at all. */
     join(w, "239.1.2.6");
     netsim_advance(&w->n, 5 * S);
-    assert_int_equal(w->count, 10);
+    assert_int_equal(w->count, 16);
     q = (struct tapir_igmp_repr){.type = TAPIR_IGMP_QUERY, .version = 1};
     tq = now(w);
     inject_igmp(w, "224.0.0.1", &q, 1);
     assert_int_equal(tapir_iface_mcast_version(A(w), TAPIR_IP_V4, now(w)), 1);
     netsim_advance(&w->n, 11 * S);
-    assert_int_equal(w->count, 11);
-    assert_true(w->sent[10].at > tq && w->sent[10].at <= tq + 10 * S);
-    assert_int_equal(sent_igmp(w, 10, &m), 6);
+    assert_int_equal(w->count, 17);
+    assert_true(w->sent[16].at > tq && w->sent[16].at <= tq + 10 * S);
+    assert_int_equal(sent_igmp(w, 16, &m), 6);
     assert_int_equal(m.type, TAPIR_IGMP_V1_REPORT);
     leave(w, "239.1.2.6");
     netsim_advance(&w->n, 12 * S);
-    assert_int_equal(w->count, 11);
+    assert_int_equal(w->count, 17);
     world_free(w);
 }
 
