@@ -81,6 +81,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tapir_iface_add_ipv6(&iface, &a6, 64, now);
     struct tapir_ip_addr gw = {.version = TAPIR_IP_V4, .v4 = {{192, 168, 69, 100}}};
     tapir_iface_set_default_gateway(&iface, &gw);
+    /* Groups joined, so group-specific IGMP/MLD queries (the golden ones name these) and
+     * datagrams to them get past the group filter. */
+    struct tapir_ip_addr g4 = {.version = TAPIR_IP_V4, .v4 = {{239, 1, 2, 3}}};
+    struct tapir_ip_addr g6 = {.version = TAPIR_IP_V6, .v6 = {{0xff, 0x15, [14] = 0x12, 0x34}}};
+    tapir_iface_join_group(&iface, &g4, now);
+    tapir_iface_join_group(&iface, &g6, now);
     struct tapir_icmp_socket s4, s6;
     tapir_icmp_socket_init(&s4, TAPIR_IP_V4, 0x1234, rxq, sizeof rxq / 2, txq, sizeof txq / 2);
     tapir_icmp_socket_init(&s6, TAPIR_IP_V6, 0x1234, rxq + sizeof rxq / 2, sizeof rxq / 2,

@@ -150,6 +150,17 @@ int app_common_option(struct app_common *c, const char *prog, int code, const ch
         if (app_parse_double(arg, 0, 1e9, &c->duration_s) != 0)
             return bad(prog, "duration", arg, "a number of seconds, like 10 or 0.5");
         return 1;
+    case APP_OPT_JOIN: {
+        struct tapir_ip_addr g;
+        bool mcast =
+            tapir_ip_addr_parse(arg, &g) == 0 &&
+            (g.version == TAPIR_IP_V4 ? (g.v4.bytes[0] & 0xf0) == 0xe0 : g.v6.bytes[0] == 0xff);
+        if (!mcast || c->join_count == APP_MAX_JOINS)
+            return bad(prog, "join", arg,
+                       "a multicast group like 239.1.2.3 or ff15::1234 (at most 8)");
+        c->joins[c->join_count++] = g;
+        return 1;
+    }
     case 'v':
         c->verbose++;
         return 1;
@@ -180,6 +191,7 @@ void app_common_usage(FILE *out)
           "  --seed N           seed for faults and all randomness (default 1)\n"
           "Running:\n"
           "  --duration SECONDS stop after this long (default: until SIGINT/SIGTERM)\n"
+          "  --join GROUP       join a multicast group at start (IGMP/MLD); repeatable\n"
           "  -v, --verbose      print every frame decoded\n"
           "  -h, --help         this help\n"
           "Exit status: 0 on success or when stopped, 2 on a usage or privilege error.\n",

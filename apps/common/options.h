@@ -10,6 +10,8 @@
 
 #include "tapir/addr.h"
 
+#define APP_MAX_JOINS 8
+
 enum app_device_kind {
     APP_DEVICE_TAP,
     APP_DEVICE_TUN,
@@ -36,6 +38,9 @@ struct app_common {
     uint64_t seed;
     double duration_s; /* 0: until stopped */
     int verbose;
+    /* Multicast groups to join at start (--join, repeatable). */
+    struct tapir_ip_addr joins[APP_MAX_JOINS];
+    unsigned join_count;
 };
 
 /* Codes for the long options (above any short option character). */
@@ -56,6 +61,7 @@ enum {
     APP_OPT_CORRUPT,
     APP_OPT_SEED,
     APP_OPT_DURATION,
+    APP_OPT_JOIN,
 };
 
 /* The entries to put in an app's getopt_long table (plus "-v" in its short options). */
@@ -75,6 +81,7 @@ enum {
         {"corrupt", required_argument, NULL, APP_OPT_CORRUPT},                                     \
         {"seed", required_argument, NULL, APP_OPT_SEED},                                           \
         {"duration", required_argument, NULL, APP_OPT_DURATION},                                   \
+        {"join", required_argument, NULL, APP_OPT_JOIN},                                           \
     {                                                                                              \
         "verbose", no_argument, NULL, 'v'                                                          \
     }

@@ -177,6 +177,9 @@ static int bring_up(struct app_runtime *rt)
         if ((rc = tapir_iface_set_default_gateway(&rt->iface, &gw)) != 0)
             return fail(rt, "--gw6", rc);
     }
+    for (unsigned i = 0; i < o->join_count; i++)
+        if ((rc = tapir_iface_join_group(&rt->iface, &o->joins[i], now)) != 0)
+            return fail(rt, "--join", rc);
     /* The event loop sleeps on the device until a frame or the next deadline; held
      * frames of the fault injector are a deadline of their own. */
     if ((rc = tapir_loop_init(&rt->loop, NULL)) != 0)
@@ -251,6 +254,7 @@ static void print_counters(const struct app_runtime *rt)
     fprintf(stderr, "icmp_errors_sent %llu\n", (unsigned long long)s->icmp_errors_sent);
     fprintf(stderr, "reassembled %llu\n", (unsigned long long)s->reassembled);
     fprintf(stderr, "fragments_sent %llu\n", (unsigned long long)s->fragments_sent);
+    fprintf(stderr, "mcast_reports_sent %llu\n", (unsigned long long)s->mcast_reports_sent);
     for (int i = 0; i < TAPIR_DROP_COUNT_; i++)
         if (s->drops[i])
             fprintf(stderr, "drop_%s %llu\n", tapir_drop_reason_name((enum tapir_drop_reason)i),

@@ -26,6 +26,7 @@
 #include "tapir/addr.h"
 #include "tapir/device.h"
 #include "tapir/opt.h"
+#include "tapir/priv/mcast.h"
 #include "tapir/priv/neighbor.h"
 #include "tapir/priv/reasm.h"
 #include "tapir/priv/tcp_iface.h"
@@ -69,6 +70,9 @@ enum tapir_drop_reason {
     TAPIR_DROP_TOO_BIG,           /* outbound: over MTU with DF / over 65535 */
     TAPIR_DROP_TX_FULL,           /* outbound: device refused the frame */
     TAPIR_DROP_ICMP_RATE_LIMITED, /* an ICMP error we chose not to send (RFC 1812 §4.3.2.8) */
+    /* Multicast membership: an IGMP or MLD message that does not parse or fails the checks
+     * of RFC 3376 §4 / RFC 3810 §5 (MLD from a non-link-local source, ...). */
+    TAPIR_DROP_MCAST_INVALID,
     TAPIR_DROP_COUNT_
 };
 
@@ -83,6 +87,8 @@ struct tapir_iface_stats {
     uint64_t icmp_errors_sent;
     uint64_t reassembled, fragments_sent;
     uint64_t drops[TAPIR_DROP_COUNT_];
+    /* Multicast membership: IGMP and MLD messages sent (reports, leaves, done). */
+    uint64_t mcast_reports_sent;
 };
 
 /* A frame crossing the interface, for tracing (apps' -v, pcap-free debugging). */
@@ -151,7 +157,7 @@ struct tapir_iface {
     unsigned ipv6_count;
     struct tapir_route routes[TAPIR_IFACE_MAX_ROUTES];
     unsigned route_count;
-    struct tapir_ip_addr groups[TAPIR_IFACE_MAX_GROUPS];
+    struct tapir_ip_addr groups[TAPIR_IFACE_MAX_GROUPS]; /* joined (tapir_iface_join_group) */
     unsigned group_count;
     struct tapir__neighbor_cache neighbors;
     struct tapir__reasm reasm;
@@ -172,6 +178,8 @@ struct tapir_iface {
     struct tapir__iface_tcp tcp;
     /* TCP connections in TIME-WAIT, as compact records (their sockets are closed). */
     struct tapir__tcp_tw_table tcp_time_wait;
+    /* Multicast group membership: IGMP/MLD state behind groups[] (iface_multicast.c). */
+    struct tapir__mcast mcast;
 };
 
 /* Initialise with `cfg` (copied). Returns 0, or TAPIR_EINVAL when the device, the rng or
@@ -209,6 +217,32 @@ const struct tapir_iface_stats *tapir_iface_stats(const struct tapir_iface *ifac
 /* The MAC, and the link-local IPv6 address derived from it. */
 const struct tapir_mac_addr *tapir_iface_mac(const struct tapir_iface *iface);
 void tapir_iface_link_local(const struct tapir_iface *iface, struct tapir_ipv6_addr *out);
+
+/* Multicast group membership (IGMPv3 RFC 3376 / MLDv2 RFC 3810, host side, with the
+ * IGMPv1/v2 and MLDv1 compatibility modes).
+ *
+ * Joining makes the interface accept datagrams to `group` (a multicast address of either
+ * family) and announces it: a state-change report at once and [Robustness Variable] - 1
+ * more at random intervals (RFC 3376 §5.1, RFC 3810 §6.1); queries are answered after a
+ * random delay up to their Max Resp Time. Joins are counted: the group is left when
+ * leave_group() has been called as often as join_group(), and the leave is announced the
+ * same way. 224.0.0.1 and ff02::1 are always received and never reported (RFC 3376 §5,
+ * RFC 3810 §6); the solicited-node groups of our IPv6 addresses are always received and
+ * reported in answers to queries. Returns 0; TAPIR_EINVAL when `group` is not multicast
+ * (or, for leave, not joined); TAPIR_ENOBUFS when TAPIR_IFACE_MAX_GROUPS are joined. */
+int tapir_iface_join_group(struct tapir_iface *iface, const struct tapir_ip_addr *group,
+                           tapir_instant now);
+int tapir_iface_leave_group(struct tapir_iface *iface, const struct tapir_ip_addr *group,
+                            tapir_instant now);
+/* The joined groups (in no particular order): writes up to `max` into `out` and returns how
+ * many there are. */
+unsigned tapir_iface_groups(const struct tapir_iface *iface, struct tapir_ip_addr *out,
+                            unsigned max);
+/* The protocol version the interface speaks at `now` for `version`'s family: IGMP 1, 2 or 3
+ * (TAPIR_IP_V4), MLD 1 or 2 (TAPIR_IP_V6); older while an older querier was heard within
+ * the Older Version Querier Present Timeout (RFC 3376 §7.2.1, RFC 3810 §8.2.1). */
+int tapir_iface_mcast_version(const struct tapir_iface *iface, enum tapir_ip_version version,
+                              tapir_instant now);
 
 /* The neighbour cache, for tests and diagnostics: 1 and the MAC when `ip` is resolved,
  * 0 while resolution is in progress, TAPIR_EINVAL when there is no entry. */

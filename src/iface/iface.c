@@ -45,6 +45,7 @@ static const char *const drop_names[TAPIR_DROP_COUNT_] = {
     [TAPIR_DROP_TOO_BIG] = "too_big",
     [TAPIR_DROP_TX_FULL] = "tx_full",
     [TAPIR_DROP_ICMP_RATE_LIMITED] = "icmp_rate_limited",
+    [TAPIR_DROP_MCAST_INVALID] = "mcast_invalid",
 };
 
 const char *tapir_drop_reason_name(enum tapir_drop_reason reason)
@@ -325,6 +326,7 @@ int tapir_iface_poll(struct tapir_iface *iface, tapir_instant now)
             break;
     }
     tapir__neighbor_poll(iface, now);
+    tapir__mcast_poll(iface, now);
     reasm_poll(iface, now);
     tapir__icmp_sockets_poll(iface, now);
     tapir__tcp_sockets_poll(iface, now);
@@ -342,6 +344,9 @@ tapir_instant tapir_iface_poll_at(const struct tapir_iface *iface, tapir_instant
     if (n < at)
         at = n;
     n = tapir__tcp_sockets_poll_at(iface);
+    if (n < at)
+        at = n;
+    n = tapir__mcast_poll_at(iface);
     if (n < at)
         at = n;
     for (const struct tapir_socket_link *s = iface->sockets; s; s = s->next) {

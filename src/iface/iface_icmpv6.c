@@ -201,6 +201,12 @@ void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
     case TAPIR_ICMPV6_REDIRECT:
         ndp_input(iface, now, ip, &icmp);
         return;
+    case TAPIR_ICMPV6_MLD_QUERY:
+    case TAPIR_ICMPV6_MLD_REPORT:
+    case TAPIR_ICMPV6_MLD_DONE:
+    case TAPIR_ICMPV6_MLD2_REPORT:
+        tapir__mld_input(iface, now, ip, &icmp);
+        return;
     default:
         break;
     }

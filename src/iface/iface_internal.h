@@ -115,6 +115,15 @@ int tapir__icmpv6_send_echo(struct tapir_iface *iface, tapir_instant now,
 /* Token bucket shared by ICMP and ICMPv6 errors. */
 bool tapir__icmp_rate_ok(struct tapir_iface *iface, tapir_instant now);
 
+/* ---- iface_multicast.c: IGMP and MLD (host side) ---- */
+void tapir__igmp_input(struct tapir_iface *iface, tapir_instant now,
+                       const struct tapir__ip_info *ip, const uint8_t *buf, size_t len);
+struct tapir_icmpv6_repr;
+void tapir__mld_input(struct tapir_iface *iface, tapir_instant now, const struct tapir__ip_info *ip,
+                      const struct tapir_icmpv6_repr *icmp);
+void tapir__mcast_poll(struct tapir_iface *iface, tapir_instant now);
+tapir_instant tapir__mcast_poll_at(const struct tapir_iface *iface);
+
 /* Address helpers. */
 bool tapir__ipv4_is_broadcast(const struct tapir_iface *iface, const struct tapir_ipv4_addr *a);
 void tapir__ipv6_solicited_node(const struct tapir_ipv6_addr *a, struct tapir_ipv6_addr *out);

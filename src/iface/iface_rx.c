@@ -80,6 +80,12 @@ static void transport_input(struct tapir_iface *iface, tapir_instant now,
             return;
         }
         break;
+    case 2: /* IGMP */
+        if (v4) {
+            tapir__igmp_input(iface, now, ip, payload, len);
+            return;
+        }
+        break;
     case 17: /* UDP: no UDP sockets yet, so every port is closed */
         tapir__drop(iface, TAPIR_DROP_NO_SOCKET);
         /* RFC 1122 §3.2.2.1 / RFC 4443 §3.1: port unreachable. */

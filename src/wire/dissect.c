@@ -10,7 +10,7 @@ static const char *const layer_names[TAPIR_LAYER_COUNT_] = {
     [TAPIR_LAYER_IPV4] = "ipv4",         [TAPIR_LAYER_IPV6] = "ipv6",
     [TAPIR_LAYER_ICMPV4] = "icmpv4",     [TAPIR_LAYER_ICMPV6] = "icmpv6",
     [TAPIR_LAYER_UDP] = "udp",           [TAPIR_LAYER_TCP] = "tcp",
-    [TAPIR_LAYER_PAYLOAD] = "payload",
+    [TAPIR_LAYER_IGMP] = "igmp",         [TAPIR_LAYER_PAYLOAD] = "payload",
 };
 
 const char *tapir_layer_name(enum tapir_layer layer)
@@ -50,6 +50,10 @@ static int walk_transport(struct tapir__walk *w, uint8_t protocol, const uint8_t
     case TAPIR_IP_PROTO_ICMP:
         rc = tapir_icmpv4_parse(buf, len, &w->icmpv4);
         return record(&w->d, TAPIR_LAYER_ICMPV4, rc, off, len);
+    case TAPIR_IP_PROTO_IGMP:
+        PARSE_TRANSPORT(w, tapir_igmp_parse(buf, len, true, &w->igmp),
+                        tapir_igmp_parse(buf, len, false, &w->igmp));
+        return record(&w->d, TAPIR_LAYER_IGMP, rc, off, len);
     case TAPIR_IP_PROTO_ICMPV6:
         PARSE_TRANSPORT(w, tapir_icmpv6_parse(buf, len, ph, &w->icmpv6),
                         tapir_icmpv6_parse(buf, len, NULL, &w->icmpv6));

@@ -65,6 +65,10 @@ static void print_transport(struct tapir_text *t, const struct tapir__walk *w,
         print_path(t, w, src, dst, -1, -1);
         tapir_icmpv6_print(t, &w->icmpv6);
         break;
+    case TAPIR_LAYER_IGMP:
+        print_path(t, w, src, dst, -1, -1);
+        tapir_igmp_print(t, &w->igmp);
+        break;
     default:
         print_path(t, w, src, dst, -1, -1);
         print_bad(t, s);
@@ -221,6 +225,9 @@ static void print_verbose(struct tapir_text *t, const struct tapir__walk *w)
             break;
         case TAPIR_LAYER_TCP:
             tapir_tcp_print_verbose(t, &w->tcp);
+            break;
+        case TAPIR_LAYER_IGMP:
+            tapir_igmp_print_verbose(t, &w->igmp);
             break;
         default:
             tapir_text_printf(t, "Payload\n  length: %zu\n", s->len);

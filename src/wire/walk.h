@@ -11,6 +11,7 @@
 #include "tapir/wire/dissect.h"
 #include "tapir/wire/ethernet.h"
 #include "tapir/wire/icmpv4.h"
+#include "tapir/wire/igmp.h"
 #include "tapir/wire/icmpv6.h"
 #include "tapir/wire/ipv4.h"
 #include "tapir/wire/ipv6.h"
@@ -27,6 +28,7 @@ struct tapir__walk {
     struct tapir_icmpv6_repr icmpv6;
     struct tapir_udp_repr udp;
     struct tapir_tcp_repr tcp;
+    struct tapir_igmp_repr igmp;
     /* The transport checksum failed but the header parsed without it: shown, flagged. */
     bool bad_checksum;
 };

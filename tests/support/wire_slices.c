@@ -107,6 +107,8 @@ static uint8_t protocol_of(enum tapir_layer layer)
         return TAPIR_IP_PROTO_UDP;
     case TAPIR_LAYER_TCP:
         return TAPIR_IP_PROTO_TCP;
+    case TAPIR_LAYER_IGMP:
+        return TAPIR_IP_PROTO_IGMP;
     default:
         fail_msg("%s is not an upper layer", tapir_layer_name(layer));
         return 0;

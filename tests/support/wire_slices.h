@@ -55,7 +55,7 @@ struct wire_slice {
     struct tapir_pseudo_header ph; /* of the frame's IP layer */
 };
 
-/* Cuts `layer` (an upper layer: ICMPv4, ICMPv6, UDP, TCP) out of frame `i` of `g`. Fails
+/* Cuts `layer` (an upper layer: ICMPv4, ICMPv6, UDP, TCP, IGMP) out of frame `i` of `g`. Fails
  * the test unless every layer of the frame parses (transport checksums verified against
  * the pseudo-header) and the frame has `layer` right above its IP layer. */
 void golden_slice(const struct golden *g, size_t i, enum tapir_layer layer, struct wire_slice *out);
