@@ -77,7 +77,7 @@ static void explain_userns(int rc)
         tap_err("  kernel.apparmor_restrict_unprivileged_userns is 1: AppArmor denies "
                 "unconfined programs the capabilities of a user namespace (allow this program "
                 "with an AppArmor profile granting \"userns,\", or set the sysctl to 0)");
-    if (rc == -ENOSPC || rc == -EUSERS)
+    if ((rc == -ENOSPC || rc == -EUSERS) && max != 0)
         tap_err("  the limit of nested or per-user namespaces is reached "
                 "(user.max_user_namespaces)");
     if (clone != 0 && max != 0 && apparmor != 1 && rc == -EPERM)
