@@ -74,31 +74,73 @@ static struct nlmsghdr *new_request(char *buf, uint16_t type, uint16_t flags)
 
 /* ---- links ---------------------------------------------------------------------------- */
 
-static void parse_tun_data(const struct nlattr *data, struct tap_link *l)
+/* The attribute walkers use mnl_attr_parse*() callbacks: libmnl's for-each macros cast
+ * away const, which -Wcast-qual rejects. */
+static int tun_attr_cb(const struct nlattr *a, void *ctx)
 {
-    const struct nlattr *a;
-    mnl_attr_for_each_nested(a, data)
-    {
-        switch (mnl_attr_get_type(a)) {
-        case IFLA_TUN_TYPE:
-            l->tun = mnl_attr_get_u8(a) == IFF_TUN;
-            break;
-        case IFLA_TUN_OWNER:
-            l->owner = mnl_attr_get_u32(a);
-            break;
-        case IFLA_TUN_GROUP:
-            l->group = mnl_attr_get_u32(a);
-            break;
-        case IFLA_TUN_PERSIST:
-            l->persist = mnl_attr_get_u8(a) != 0;
-            break;
-        default:
-            break;
-        }
+    struct tap_link *l = ctx;
+    switch (mnl_attr_get_type(a)) {
+    case IFLA_TUN_TYPE:
+        l->tun = mnl_attr_get_u8(a) == IFF_TUN;
+        break;
+    case IFLA_TUN_OWNER:
+        l->owner = mnl_attr_get_u32(a);
+        break;
+    case IFLA_TUN_GROUP:
+        l->group = mnl_attr_get_u32(a);
+        break;
+    case IFLA_TUN_PERSIST:
+        l->persist = mnl_attr_get_u8(a) != 0;
+        break;
+    default:
+        break;
     }
+    return MNL_CB_OK;
 }
 
-static int parse_link(const struct nlmsghdr *nlh, struct tap_link *l)
+struct linkinfo {
+    bool is_tun;
+    const struct nlattr *data;
+};
+
+static int linkinfo_attr_cb(const struct nlattr *a, void *ctx)
+{
+    struct linkinfo *li = ctx;
+    if (mnl_attr_get_type(a) == IFLA_INFO_KIND && mnl_attr_validate(a, MNL_TYPE_STRING) == 0 &&
+        strcmp(mnl_attr_get_str(a), "tun") == 0)
+        li->is_tun = true;
+    else if (mnl_attr_get_type(a) == IFLA_INFO_DATA)
+        li->data = a;
+    return MNL_CB_OK;
+}
+
+static int link_attr_cb(const struct nlattr *a, void *ctx)
+{
+    struct tap_link *l = ctx;
+    switch (mnl_attr_get_type(a)) {
+    case IFLA_IFNAME:
+        if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
+            snprintf(l->name, sizeof l->name, "%s", mnl_attr_get_str(a));
+        break;
+    case IFLA_IFALIAS:
+        snprintf(l->alias, sizeof l->alias, "%.*s", (int)mnl_attr_get_payload_len(a),
+                 (const char *)mnl_attr_get_payload(a));
+        break;
+    case IFLA_LINKINFO: {
+        struct linkinfo li = {false, NULL};
+        mnl_attr_parse_nested(a, linkinfo_attr_cb, &li);
+        l->is_tuntap = li.is_tun;
+        if (li.is_tun && li.data)
+            mnl_attr_parse_nested(li.data, tun_attr_cb, l);
+        break;
+    }
+    default:
+        break;
+    }
+    return MNL_CB_OK;
+}
+
+static void parse_link(const struct nlmsghdr *nlh, struct tap_link *l)
 {
     const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
     memset(l, 0, sizeof *l);
@@ -106,37 +148,7 @@ static int parse_link(const struct nlmsghdr *nlh, struct tap_link *l)
     l->flags = ifi->ifi_flags;
     l->owner = -1;
     l->group = -1;
-    const struct nlattr *a;
-    mnl_attr_for_each(a, nlh, sizeof *ifi)
-    {
-        switch (mnl_attr_get_type(a)) {
-        case IFLA_IFNAME:
-            snprintf(l->name, sizeof l->name, "%s", mnl_attr_get_str(a));
-            break;
-        case IFLA_IFALIAS:
-            snprintf(l->alias, sizeof l->alias, "%.*s", (int)mnl_attr_get_payload_len(a),
-                     (const char *)mnl_attr_get_payload(a));
-            break;
-        case IFLA_LINKINFO: {
-            const struct nlattr *b;
-            const struct nlattr *data = NULL;
-            mnl_attr_for_each_nested(b, a)
-            {
-                if (mnl_attr_get_type(b) == IFLA_INFO_KIND &&
-                    strcmp(mnl_attr_get_str(b), "tun") == 0)
-                    l->is_tuntap = true;
-                else if (mnl_attr_get_type(b) == IFLA_INFO_DATA)
-                    data = b;
-            }
-            if (l->is_tuntap && data)
-                parse_tun_data(data, l);
-            break;
-        }
-        default:
-            break;
-        }
-    }
-    return 0;
+    mnl_attr_parse(nlh, sizeof *ifi, link_attr_cb, l);
 }
 
 static int get_link_cb(const struct nlmsghdr *nlh, void *ctx)
@@ -281,6 +293,28 @@ int tap_nl_add_prefix_route(struct tap_nl *nl, int ifindex, const struct tap_add
     return transact(nl, nlh, NULL, NULL);
 }
 
+struct addr_attrs {
+    struct tap_link_addr *la;
+    size_t len;
+    bool have;
+};
+
+static int addr_attr_cb(const struct nlattr *a, void *ctx)
+{
+    struct addr_attrs *aa = ctx;
+    uint16_t type = mnl_attr_get_type(a);
+    /* IFA_LOCAL is the address itself; IFA_ADDRESS is the peer on point-to-point links
+     * and the same address elsewhere, so it only counts when IFA_LOCAL is absent. */
+    if ((type == IFA_LOCAL || (type == IFA_ADDRESS && !aa->have)) &&
+        mnl_attr_get_payload_len(a) == aa->len) {
+        memcpy(aa->la->addr.bytes, mnl_attr_get_payload(a), aa->len);
+        aa->have = true;
+    } else if (type == IFA_FLAGS && mnl_attr_get_payload_len(a) == 4) {
+        aa->la->ifa_flags = mnl_attr_get_u32(a);
+    }
+    return MNL_CB_OK;
+}
+
 struct dump_addrs {
     int ifindex;
     int (*fn)(const struct tap_link_addr *, void *);
@@ -301,20 +335,9 @@ static int dump_addrs_cb(const struct nlmsghdr *nlh, void *ctx)
     la.addr.family = ifa->ifa_family;
     la.addr.prefix = ifa->ifa_prefixlen;
     la.ifa_flags = ifa->ifa_flags;
-    const struct nlattr *a;
-    bool have = false;
-    mnl_attr_for_each(a, nlh, sizeof *ifa)
-    {
-        uint16_t type = mnl_attr_get_type(a);
-        size_t want = addr_len(ifa->ifa_family);
-        if ((type == IFA_LOCAL || (type == IFA_ADDRESS && !have)) &&
-            mnl_attr_get_payload_len(a) == want) {
-            memcpy(la.addr.bytes, mnl_attr_get_payload(a), want);
-            have = true;
-        } else if (type == IFA_FLAGS && mnl_attr_get_payload_len(a) == 4) {
-            la.ifa_flags = mnl_attr_get_u32(a);
-        }
-    }
+    struct addr_attrs aa = {&la, addr_len(ifa->ifa_family), false};
+    mnl_attr_parse(nlh, sizeof *ifa, addr_attr_cb, &aa);
+    bool have = aa.have;
     if (!have)
         return MNL_CB_OK;
     d->fn(&la, d->ctx);
