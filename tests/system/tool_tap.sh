@@ -63,12 +63,24 @@ check "... says what to do" has "$OUT/nopriv" "CAP_NET_ADMIN"
 check "... names sudo" has "$OUT/nopriv" "sudo tapir-tap up"
 check "... names ns" has "$OUT/nopriv" "tapir-tap ns -- CMD"
 
+check "no TUN/TAP support: exit 1" bash -c "
+    mount -t tmpfs -o mode=0755 none /dev/net &&
+    { '$TAP' up --name t8 >'$OUT/notun' 2>&1; rc=\$?; umount /dev/net; [ \$rc = 1 ]; }"
+check "... says so" has "$OUT/notun" "no TUN/TAP support here (/dev/net/tun is missing)"
+check "the default owner under sudo is SUDO_UID" bash -c \
+    "SUDO_UID=65534 '$TAP' up --name s0 >/dev/null && [ \"\$(ip -j -d link show s0 | grep -o '\"user\":\"[a-z]*\"')\" = '\"user\":\"nobody\"' ]"
+"$TAP" down --name s0 >/dev/null
+check "--group" bash -c "'$TAP' up --name g0 --user 65534 --group 4242 >/dev/null &&
+    ip -d link show g0 | grep -q 'group 4242' && '$TAP' down --name g0 >/dev/null"
+
 # ---- status -------------------------------------------------------------------------------
 check "status" expect_rc 0 "$OUT/status" "$TAP" status
 check "status: owner" has "$OUT/status" "tap0: tap, owner 65534 (nobody), up, no program attached"
 check "status: address" has "$OUT/status" "inet  192.168.69.100/24"
 check "status: IPv6 address" has "$OUT/status" "inet6 fdaa::100/64"
 check "status: no NAT" has "$OUT/status" "nat: none"
+check "status --name of an unmanaged device: exit 1" expect_rc 1 "$OUT/status3" "$TAP" status --name lo
+check "status --name tap0" bash -c "'$TAP' status --name tap0 | grep -q '^tap0: tap'"
 check "status as an unprivileged user" expect_rc 0 "$OUT/status2" as_nobody "$COPY/tapir-tap" status
 check "... sees the same" has "$OUT/status2" "tap0: tap, owner 65534"
 

@@ -86,6 +86,16 @@ static void explain_userns(int rc)
             "docs/privileges.md");
 }
 
+/* After unshare succeeded: a later EPERM is AppArmor's doing where it restricts user
+ * namespaces (the namespace exists but carries no capabilities). */
+static void apparmor_hint(void)
+{
+    if (read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
+        tap_err("  kernel.apparmor_restrict_unprivileged_userns is 1: AppArmor leaves a new user "
+                "namespace without capabilities unless a profile allows \"userns,\" for this "
+                "program; or use `sudo tapir-tap up`");
+}
+
 /* Enters the namespaces: as root a network namespace only, else a user namespace where
  * the caller is uid/gid 0 and a network namespace owned by it. */
 static int enter(bool *userns)
@@ -110,16 +120,19 @@ static int enter(bool *userns)
     char map[64];
     if ((rc = write_file("/proc/self/setgroups", "deny")) != 0 && rc != -ENOENT) {
         tap_err("cannot write /proc/self/setgroups: %s", strerror(-rc));
+        apparmor_hint();
         return -1;
     }
     snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
     if ((rc = write_file("/proc/self/uid_map", map)) != 0) {
         tap_err("cannot write /proc/self/uid_map: %s", strerror(-rc));
+        apparmor_hint();
         return -1;
     }
     snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
     if ((rc = write_file("/proc/self/gid_map", map)) != 0) {
         tap_err("cannot write /proc/self/gid_map: %s", strerror(-rc));
+        apparmor_hint();
         return -1;
     }
     return 0;
@@ -135,8 +148,7 @@ static int loopback_up(void)
     tap_nl_close(&nl);
     if (rc != 0) {
         tap_err_errno("cannot bring lo up in the new namespace", rc);
-        if (read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
-            explain_userns(rc);
+        apparmor_hint();
     }
     return rc;
 }
