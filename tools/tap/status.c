@@ -36,13 +36,24 @@ static int print_addr(const struct tap_link_addr *la, void *ctx)
     return 0;
 }
 
+enum { MAX_SHOWN = 64 };
+
+struct managed {
+    struct tap_link list[MAX_SHOWN];
+    unsigned n;
+    bool truncated;
+};
+
 static int collect(const struct tap_link *l, void *ctx)
 {
-    struct tap_link *list = ((struct tap_link **)ctx)[0];
-    unsigned *n = ((unsigned **)ctx)[1];
+    struct managed *m = ctx;
     struct tap_record r;
-    if (tap_record_parse(l->alias, &r) == 0 && *n < 64)
-        list[(*n)++] = *l;
+    if (tap_record_parse(l->alias, &r) != 0)
+        return 0;
+    if (m->n < MAX_SHOWN)
+        m->list[m->n++] = *l;
+    else
+        m->truncated = true;
     return 0;
 }
 
@@ -111,20 +122,20 @@ int tap_cmd_status(int argc, char **argv)
         return 1;
     }
     /* The dump is collected first: the address dumps reuse the socket. */
-    static struct tap_link list[64];
-    unsigned n = 0;
-    void *ctx[2] = {list, &n};
-    rc = tap_nl_dump_links(&nl, collect, ctx);
+    static struct managed m;
+    rc = tap_nl_dump_links(&nl, collect, &m);
     if (rc != 0) {
         tap_err_errno("cannot list the interfaces", rc);
         tap_nl_close(&nl);
         return 1;
     }
     struct status_ctx s = {&nl, name[0] ? name : NULL, 0, tap_forwarding_get()};
-    for (unsigned i = 0; i < n; i++)
-        if (!s.only || strcmp(s.only, list[i].name) == 0)
-            show(&s, &list[i]);
+    for (unsigned i = 0; i < m.n; i++)
+        if (!s.only || strcmp(s.only, m.list[i].name) == 0)
+            show(&s, &m.list[i]);
     tap_nl_close(&nl);
+    if (m.truncated)
+        printf("(more than %d devices: the first %d shown)\n", MAX_SHOWN, MAX_SHOWN);
     if (s.shown == 0) {
         if (s.only) {
             printf("%s: not managed by tapir-tap\n", s.only);
