@@ -231,8 +231,14 @@ int main(int argc, char **argv)
     }
     static struct app_runtime rt;
     rc = app_runtime_open(&rt, "tapir-ping", &opt);
-    if (rc != 0)
+    if (rc != 0) {
+        /* No device: free what was allocated, so LeakSanitizer has nothing to report. */
+        free(p.sent_at);
+        free(p.data);
+        free(rxq);
+        free(txq);
         return rc;
+    }
     tapir_icmp_socket_init(&p.sock, (enum tapir_ip_version)p.dst.version, (uint16_t)getpid(), rxq,
                            qlen, txq, qlen);
     tapir_iface_add_socket(&rt.iface, &p.sock.link);

@@ -16,7 +16,10 @@ clang-format:/usr/bin/clang-format
 libcmocka-dev:/usr/include/cmocka.h
 libpcap-dev:/usr/include/pcap/pcap.h
 libcap-dev:/usr/include/sys/capability.h
-libcap2-bin:/usr/sbin/setcap
+libcap2-bin:/usr/sbin/getcap
+libmnl-dev:/usr/include/libmnl/libmnl.h
+libnftables-dev:/usr/include/nftables/libnftables.h
+nftables:/usr/sbin/nft
 tcpdump:/usr/bin/tcpdump
 tshark:/usr/bin/tshark
 iproute2:/usr/sbin/ip
