@@ -145,6 +145,9 @@ bool tapir__slaac_na_input(struct tapir_iface *iface, tapir_instant now,
 bool tapir__slaac_listens(const struct tapir_iface *iface, const struct tapir_ipv6_addr *group);
 bool tapir__slaac_on_link(const struct tapir_iface *iface, const struct tapir_ipv6_addr *dst);
 bool tapir__slaac_default_router(const struct tapir_iface *iface, struct tapir_ipv6_addr *router);
+/* The prefix length of address table entry `i` for source selection: the advertised
+ * one for a SLAAC address (entered as /128), else the entry's own. */
+unsigned tapir__slaac_prefix_len(const struct tapir_iface *iface, unsigned i);
 bool tapir__slaac_deprecated(const struct tapir_iface *iface, const struct tapir_ipv6_addr *a);
 
 /* ---- iface_nud.c: neighbour unreachability detection (RFC 4861 §7.3) ---- */

@@ -275,6 +275,12 @@ bool tapir__slaac_deprecated(const struct tapir_iface *iface, const struct tapir
     return i >= 0 && iface->autoconf.addrs[i].state == TAPIR__SLAAC_DEPRECATED;
 }
 
+unsigned tapir__slaac_prefix_len(const struct tapir_iface *iface, unsigned i)
+{
+    int k = addr_index(&iface->autoconf, &iface->ipv6[i].addr);
+    return k >= 0 ? iface->autoconf.addrs[k].prefix_len : iface->ipv6[i].prefix_len;
+}
+
 /* ---- router advertisements ---- */
 
 static void update_router(struct tapir_iface *iface, tapir_instant now,

@@ -297,7 +297,7 @@ int tapir__select_source(const struct tapir_iface *iface, const struct tapir_ip_
         struct tapir_ip_addr x = {.version = TAPIR_IP_V6, .v6 = *a};
         /* RFC 6724 rule 3: avoid deprecated addresses (after scope, before prefix). */
         int score = (ll == link_scope ? 4 : 0) + (tapir__slaac_deprecated(iface, a) ? 0 : 2) +
-                    (tapir__prefix_match(&x, dst, iface->ipv6[i].prefix_len) ? 1 : 0);
+                    (tapir__prefix_match(&x, dst, tapir__slaac_prefix_len(iface, i)) ? 1 : 0);
         if (score > best_score) {
             best = (int)i;
             best_score = score;
