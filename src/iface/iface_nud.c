@@ -127,19 +127,17 @@ int tapir__nud_use(struct tapir_iface *iface, tapir_instant now, struct tapir__n
                    struct tapir_mac_addr *mac)
 {
     (void)iface;
-    switch (n->state) {
-    case TAPIR__NEIGHBOR_REACHABLE:
-        if (n->reachable_until > now)
-            break;
-        /* The reachable time is over: STALE, and this use starts the delay. */
+    /* The reachable time is over: the entry is STALE. */
+    if (n->state == TAPIR__NEIGHBOR_REACHABLE && n->reachable_until <= now)
         n->state = TAPIR__NEIGHBOR_STALE;
-        /* fall through */
+    switch (n->state) {
     case TAPIR__NEIGHBOR_STALE:
         /* RFC 4861 §7.3.3: send at once with the cached address, and give upper layers
          * DELAY_FIRST_PROBE_TIME to confirm before probing. */
         n->state = TAPIR__NEIGHBOR_DELAY;
         n->next_request_at = now + DELAY_FIRST_PROBE_US;
         break;
+    case TAPIR__NEIGHBOR_REACHABLE:
     case TAPIR__NEIGHBOR_DELAY:
     case TAPIR__NEIGHBOR_PROBE:
         break;
