@@ -76,6 +76,7 @@ void tapir__neighbor_learn(struct tapir_iface *iface, tapir_instant now,
     n->state = TAPIR__NEIGHBOR_REACHABLE;
     n->requests = 0;
     n->expires_at = now + iface->cfg.neighbor_lifetime_us;
+    n->reachable_until = now + iface->autoconf.reachable_us;
     tapir__neighbor_send_pending(iface, now, n);
 }
 
