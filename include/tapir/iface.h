@@ -191,7 +191,8 @@ struct tapir_iface {
 
 /* Initialise with `cfg` (copied). Returns 0, or TAPIR_EINVAL when the device, the rng or
  * enough memory is missing. The fe80:: link-local address derived from the MAC (RFC 4291
- * Appendix A, modified EUI-64) is added at once. */
+ * Appendix A, modified EUI-64) is added at once; with cfg.slaac it is tentative instead
+ * until duplicate address detection passes (about 1 to 2 s of polling). */
 int tapir_iface_init(struct tapir_iface *iface, const struct tapir_iface_config *cfg,
                      tapir_instant now);
 
