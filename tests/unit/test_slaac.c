@@ -35,6 +35,7 @@ struct rec {
     struct tapir_mac_addr eth_dst;
     struct tapir_ipv6_addr src, dst;
     size_t ip_len;
+    uint8_t hop_limit;
     bool fragment;
     uint8_t icmp_type; /* 0 when not ICMPv6 (or a fragment) */
     struct tapir_ipv6_addr target;
@@ -61,6 +62,7 @@ static bool record(void *ctx, const uint8_t *frame, size_t len)
     r->src = ip.src;
     r->dst = ip.dst;
     r->ip_len = eth.payload_len;
+    r->hop_limit = ip.hop_limit;
     r->fragment = ip.has_fragment;
     struct tapir_icmpv6_repr icmp;
     if (!ip.has_fragment && ip.upper_protocol == TAPIR_IP_PROTO_ICMPV6 &&
@@ -121,6 +123,9 @@ static void assert_v6(const struct tapir_ipv6_addr *a, const char *text)
 /* ---- what the "router" (B's side) sends ---- */
 
 static const char *const router_ll = "fe80::ff:fe00:2"; /* B's link-local (MAC ...:02) */
+/* What the next advertisement carries besides its options. */
+static uint8_t ra_hop_limit;
+static uint32_t ra_reachable_ms, ra_retrans_ms;
 static const struct tapir_mac_addr b_mac = {{0x02, 0, 0, 0, 0, 0x02}};
 
 static void inject_nd(struct netsim *n, const char *src, const char *dst,
@@ -177,7 +182,9 @@ static void inject_ra(struct netsim *n, uint16_t router_lifetime_s, uint32_t mtu
     struct tapir_ndp_repr nd;
     memset(&nd, 0, sizeof nd);
     nd.type = TAPIR_ICMPV6_ROUTER_ADVERT;
-    nd.cur_hop_limit = 64;
+    nd.cur_hop_limit = ra_hop_limit;
+    nd.reachable_time_ms = ra_reachable_ms;
+    nd.retrans_timer_ms = ra_retrans_ms;
     nd.router_lifetime_s = router_lifetime_s;
     struct tapir_ndp_option *o = &nd.options[nd.option_count++];
     o->type = TAPIR_NDP_OPT_SOURCE_LL_ADDR;
@@ -247,6 +254,8 @@ static void setup(struct netsim *n, bool with_static)
     }
     nrec = 0;
     drop_all = false;
+    ra_hop_limit = 0;
+    ra_reachable_ms = ra_retrans_ms = 0;
     n->drop_a_tx = record;
     n->drop_ctx = n;
 }
@@ -482,6 +491,27 @@ static void test_default_router(void **state)
     const struct rec *e = nth_of(TAPIR_ICMPV6_ECHO_REQUEST, mark, 0);
     assert_v6(&e->dst, "2001:db8::1");
     assert_memory_equal(e->eth_dst.bytes, b_mac.bytes, 6);
+    assert_int_equal(e->hop_limit, 64);
+
+    /* Cur Hop Limit, Reachable Time and Retrans Timer are taken (RFC 4861 §6.3.4). */
+    ra_hop_limit = 17;
+    ra_reachable_ms = 10000;
+    ra_retrans_ms = 500;
+    inject_ra(&n, 1800, 0, NULL, 0);
+    struct tapir_ipv6_link_info link;
+    tapir_iface_ipv6_link(&n.a.iface, &link);
+    assert_int_equal(link.hop_limit, 17);
+    assert_true(link.reachable_time_us >= 5 * S && link.reachable_time_us < 15 * S);
+    assert_int_equal(link.retrans_timer_us, 500 * MS);
+    mark = nrec;
+    ping(&pa, "2001:db8::1", 3, 10);
+    netsim_settle(&n);
+    assert_int_equal(nth_of(TAPIR_ICMPV6_ECHO_REQUEST, mark, 0)->hop_limit, 17);
+    /* NDP keeps 255 whatever the advertised hop limit. */
+    mark = nrec;
+    ping(&pa, "fdab::300", 4, 10);
+    netsim_settle(&n);
+    assert_int_equal(nth_of(TAPIR_ICMPV6_NEIGHBOR_SOLICIT, mark, 0)->hop_limit, 255);
 
     /* Lifetime 0: the router is gone, off-link traffic has no route. */
     inject_ra(&n, 0, 0, NULL, 0);
