@@ -686,6 +686,35 @@ static void test_duplicate_detected(void **state)
     netsim_free(&n);
 }
 
+/* The link-local address is taken: it is never assigned, the solicitations go from ::
+ * without a link-layer option, and no address is built on the same identifier. */
+static void test_link_local_duplicate(void **state)
+{
+    (void)state;
+    static struct netsim n;
+    setup(&n, true);
+    const char *ll = "fe80::ff:fe00:1";
+    struct tapir_ip_addr taken = netsim_ip(ll);
+    n.b.iface.cfg.announce = false; /* B answers A's probe (no unsolicited NA first) */
+    assert_int_equal(tapir_iface_add_ipv6(&n.b.iface, &taken.v6, 64, n.clock.now_us), 0);
+    netsim_advance(&n, 1 * S);
+    assert_int_equal(count_dad(0), 1);
+    assert_int_equal(addr_state(&n, ll), TAPIR_IPV6_ADDR_DUPLICATE);
+    assert_false(a_has(&n, ll));
+    const struct rec *ns = nth_of(TAPIR_ICMPV6_NEIGHBOR_SOLICIT, 0, 0);
+    const struct rec *rs = nth_of(TAPIR_ICMPV6_ROUTER_SOLICIT, 0, 0);
+    assert_int_equal(rs->at, ns->at); /* at once: the duplicate ended DAD */
+    assert_v6(&rs->src, "::");
+    assert_false(rs->has_sll);
+    const struct pio p = {"fdab::", LA, 7200, 3600};
+    inject_ra(&n, 1800, 0, &p, 1);
+    netsim_advance(&n, 2 * S);
+    assert_int_equal(addr_state(&n, "fdab::ff:fe00:1"), -1);
+    assert_int_equal(count_dad(ra_mark), 0);
+    assert_true(a_has(&n, "fdaa::1")); /* static addresses are unaffected */
+    netsim_free(&n);
+}
+
 /* RFC 4861 §7.3: REACHABLE for ReachableTime, STALE, DELAY on use, a unicast probe
  * 5 s later answered (REACHABLE again); unanswered, three probes 1 s apart and the
  * entry goes. */
@@ -772,19 +801,17 @@ static void test_nud_states(void **state)
 /* ctest-case: slaac_lifetimes test_lifetimes_expire */
 /* ctest-case: slaac_two_hour_rule test_two_hour_rule */
 /* ctest-case: slaac_duplicate test_duplicate_detected */
+/* ctest-case: slaac_link_local_duplicate test_link_local_duplicate */
 /* ctest-case: nud_states test_nud_states */
 int main(int argc, char **argv)
 {
     if (argc > 1)
         cmocka_set_test_filter(argv[1]);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rs_and_link_local_dad),
-        cmocka_unit_test(test_ra_forms_address),
-        cmocka_unit_test(test_default_router),
-        cmocka_unit_test(test_lifetimes_expire),
-        cmocka_unit_test(test_two_hour_rule),
-        cmocka_unit_test(test_duplicate_detected),
-        cmocka_unit_test(test_nud_states),
+        cmocka_unit_test(test_rs_and_link_local_dad), cmocka_unit_test(test_ra_forms_address),
+        cmocka_unit_test(test_default_router),        cmocka_unit_test(test_lifetimes_expire),
+        cmocka_unit_test(test_two_hour_rule),         cmocka_unit_test(test_duplicate_detected),
+        cmocka_unit_test(test_link_local_duplicate),  cmocka_unit_test(test_nud_states),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
