@@ -8,6 +8,7 @@
 
 #include "tapir/error.h"
 
+#include "common/autoconf_report.h"
 #include "common/runtime.h"
 #include "common/tcp_service.h"
 
@@ -16,7 +17,9 @@ static void usage(FILE *out)
     fputs("usage: tapir-host [OPTIONS]\n"
           "Run tapir as a host on a TAP/TUN device or raw interface: it answers ARP,\n"
           "neighbour discovery and ping on its addresses until SIGINT/SIGTERM or\n"
-          "--duration. Counters are printed as 'name value' lines on exit.\n\n"
+          "--duration. Counters are printed as 'name value' lines on exit. IPv6\n"
+          "autoconfiguration is printed as it happens: 'slaac ADDR/64 router R',\n"
+          "'router R lifetime S', 'mtu N', 'dad duplicate ADDR' (see --no-slaac).\n\n"
           "Services (TCP, IPv4 and IPv6):\n"
           "  --echo PORT        send back what arrives (RFC 862)\n"
           "  --discard PORT     read and drop what arrives (RFC 863)\n"
@@ -133,9 +136,12 @@ int main(int argc, char **argv)
         if (trace)
             tcp_service_trace_to(&services[i], trace);
     }
+    static struct app_autoconf_report autoconf;
+    app_autoconf_report_init(&autoconf);
     while (!app_runtime_stopping(&rt)) {
         app_runtime_step(&rt, TAPIR_INSTANT_NEVER);
         tapir_instant now = app_now();
+        app_autoconf_report(&autoconf, &rt.iface, now);
         for (int i = 0; i < 4; i++)
             if (ports[i])
                 tcp_service_run(&services[i], now);

@@ -65,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tapir_iface_config_default(&cfg);
     cfg.device = &dev;
     cfg.rng = tapir_prng_source(&prng);
+    cfg.slaac = true; /* router advertisements, DAD and NUD are reachable from the input */
     if (!mem) {
         mem_len = tapir_iface_mem_size(&cfg);
         mem = malloc(mem_len);

@@ -31,6 +31,7 @@ curl:/usr/bin/curl
 apache2-utils:/usr/bin/ab
 netcat-openbsd:/bin/nc.openbsd
 bc:/usr/bin/bc
+radvd:/usr/sbin/radvd
 "
 
 missing=""

@@ -22,6 +22,7 @@ void app_common_defaults(struct app_common *c)
     c->has_gw6 = true;
     tapir_mac_addr_parse("02:00:00:00:00:01", &c->mac);
     c->seed = 1;
+    c->slaac = true;
 }
 
 int app_parse_double(const char *text, double min, double max, double *out)
@@ -161,6 +162,9 @@ int app_common_option(struct app_common *c, const char *prog, int code, const ch
         c->joins[c->join_count++] = g;
         return 1;
     }
+    case APP_OPT_NO_SLAAC:
+        c->slaac = false;
+        return 1;
     case 'v':
         c->verbose++;
         return 1;
@@ -182,6 +186,8 @@ void app_common_usage(FILE *out)
           "  --gw6 ADDR         IPv6 default gateway (default fe80::100)\n"
           "  --mac MAC          link-layer address (default 02:00:00:00:00:01)\n"
           "  --mtu N            IP MTU (default: the device's)\n"
+          "  --no-slaac         no IPv6 autoconfiguration: no router solicitations, RAs\n"
+          "                     ignored, fe80:: usable at once without DAD\n"
           "Capture and faults (faults apply in each direction):\n"
           "  --pcap FILE        write every frame in and out to a pcap file\n"
           "  --drop PCT         drop PCT percent of frames\n"

@@ -41,6 +41,8 @@ struct app_common {
     /* Multicast groups to join at start (--join, repeatable). */
     struct tapir_ip_addr joins[APP_MAX_JOINS];
     unsigned join_count;
+    /* IPv6 autoconfiguration (on unless --no-slaac). */
+    bool slaac;
 };
 
 /* Codes for the long options (above any short option character). */
@@ -62,6 +64,7 @@ enum {
     APP_OPT_SEED,
     APP_OPT_DURATION,
     APP_OPT_JOIN,
+    APP_OPT_NO_SLAAC,
 };
 
 /* The entries to put in an app's getopt_long table (plus "-v" in its short options). */
@@ -82,12 +85,13 @@ enum {
         {"seed", required_argument, NULL, APP_OPT_SEED},                                           \
         {"duration", required_argument, NULL, APP_OPT_DURATION},                                   \
         {"join", required_argument, NULL, APP_OPT_JOIN},                                           \
+        {"no-slaac", no_argument, NULL, APP_OPT_NO_SLAAC},                                         \
     {                                                                                              \
         "verbose", no_argument, NULL, 'v'                                                          \
     }
 
 /* Fill the defaults: --tap tap0, --ip 192.168.69.1/24, --ip6 fdaa::1/64,
- * --gw 192.168.69.100, --gw6 fe80::100, --mac 02:00:00:00:00:01, --seed 1. */
+ * --gw 192.168.69.100, --gw6 fe80::100, --mac 02:00:00:00:00:01, --seed 1, SLAAC on. */
 void app_common_defaults(struct app_common *c);
 
 /* Handle one getopt code. Returns 1 when it was a common option, 0 when it is not one

@@ -153,6 +153,7 @@ static int bring_up(struct app_runtime *rt)
     cfg.mac = o->mac;
     cfg.mtu = o->mtu;
     cfg.rng = tapir_prng_source(&rt->prng);
+    cfg.slaac = o->slaac;
     if (o->verbose)
         cfg.trace = trace_frame;
     cfg.mem_len = tapir_iface_mem_size(&cfg);

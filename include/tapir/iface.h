@@ -29,6 +29,7 @@
 #include "tapir/priv/mcast.h"
 #include "tapir/priv/neighbor.h"
 #include "tapir/priv/reasm.h"
+#include "tapir/priv/slaac.h"
 #include "tapir/priv/tcp_iface.h"
 #include "tapir/priv/tcp_timewait.h"
 #include "tapir/random.h"
@@ -120,6 +121,18 @@ struct tapir_iface_config {
     void *trace_ctx;
     void *mem; /* caller memory, tapir_iface_mem_size() bytes */
     size_t mem_len;
+    /* ---- IPv6 autoconfiguration and neighbour unreachability detection ---- */
+    /* slaac (default false; the apps turn it on): on an Ethernet medium the link-local
+     * address goes through duplicate address detection (RFC 4862 §5.4) instead of being
+     * usable at once, router solicitations follow (RFC 4861 §6.3.7), and router
+     * advertisements configure default routers, on-link prefixes, the MTU, the hop
+     * limit, the NUD timers and stateless addresses (RFC 4862 §5.5.3, interface
+     * identifier: modified EUI-64 of the MAC). Static addresses are never affected. */
+    bool slaac;
+    /* nud (default true): IPv6 neighbours follow RFC 4861 §7.3 (REACHABLE, STALE, DELAY,
+     * PROBE; unicast probes; removed after 3 unanswered). False keeps the plain expiry
+     * after neighbor_lifetime_us that IPv4 uses. */
+    bool nud;
 };
 
 /* Fills the defaults above (device, rng and mem left empty). */
@@ -180,11 +193,14 @@ struct tapir_iface {
     struct tapir__tcp_tw_table tcp_time_wait;
     /* Multicast group membership: IGMP/MLD state behind groups[] (iface_multicast.c). */
     struct tapir__mcast mcast;
+    /* IPv6 autoconfiguration and the NUD timers (tapir/priv/slaac.h). */
+    struct tapir__slaac autoconf;
 };
 
 /* Initialise with `cfg` (copied). Returns 0, or TAPIR_EINVAL when the device, the rng or
  * enough memory is missing. The fe80:: link-local address derived from the MAC (RFC 4291
- * Appendix A, modified EUI-64) is added at once. */
+ * Appendix A, modified EUI-64) is added at once; with cfg.slaac it is tentative instead
+ * until duplicate address detection passes (about 1 to 2 s of polling). */
 int tapir_iface_init(struct tapir_iface *iface, const struct tapir_iface_config *cfg,
                      tapir_instant now);
 
@@ -248,5 +264,74 @@ int tapir_iface_mcast_version(const struct tapir_iface *iface, enum tapir_ip_ver
  * 0 while resolution is in progress, TAPIR_EINVAL when there is no entry. */
 int tapir_iface_neighbor(const struct tapir_iface *iface, const struct tapir_ip_addr *ip,
                          struct tapir_mac_addr *mac);
+
+/* ---- IPv6 autoconfiguration (RFC 4861 §6.3, RFC 4862) and neighbour state ---- */
+
+enum tapir_ipv6_addr_state {
+    TAPIR_IPV6_ADDR_TENTATIVE,  /* duplicate address detection running: not usable yet */
+    TAPIR_IPV6_ADDR_PREFERRED,  /* usable */
+    TAPIR_IPV6_ADDR_DEPRECATED, /* usable, but new traffic prefers another source */
+    TAPIR_IPV6_ADDR_DUPLICATE,  /* another node owns it: never assigned */
+};
+
+enum tapir_ipv6_addr_origin {
+    TAPIR_IPV6_ADDR_STATIC,     /* tapir_iface_add_ipv6(), or fe80:: when slaac is off */
+    TAPIR_IPV6_ADDR_LINK_LOCAL, /* fe80:: formed with slaac on */
+    TAPIR_IPV6_ADDR_SLAAC,      /* from a router's prefix information */
+};
+
+struct tapir_ipv6_addr_info {
+    struct tapir_ipv6_addr addr;
+    uint8_t prefix_len; /* the advertised prefix's length for SLAAC addresses */
+    enum tapir_ipv6_addr_state state;
+    enum tapir_ipv6_addr_origin origin;
+    tapir_instant preferred_until; /* TAPIR_INSTANT_NEVER: infinite (static addresses) */
+    tapir_instant valid_until;
+};
+
+/* The IPv6 addresses: assigned ones first (in table order), then tentative and duplicate
+ * ones. Fills up to `max` entries of `out` and returns how many there are in all. */
+unsigned tapir_iface_ipv6_addrs(const struct tapir_iface *iface, struct tapir_ipv6_addr_info *out,
+                                unsigned max);
+
+struct tapir_ipv6_router_info {
+    struct tapir_ipv6_addr addr; /* the router's link-local address */
+    tapir_instant until;         /* end of its router lifetime */
+};
+
+/* The default routers learned from router advertisements (RFC 4861 §6.3.4); the first is
+ * the one used for off-link destinations no configured route covers. Fills up to `max`
+ * and returns how many there are. */
+unsigned tapir_iface_ipv6_routers(const struct tapir_iface *iface,
+                                  struct tapir_ipv6_router_info *out, unsigned max);
+
+struct tapir_ipv6_link_info {
+    unsigned mtu;                    /* the link MTU in use */
+    unsigned ra_mtu;                 /* the last accepted RA MTU option, 0 if none */
+    uint8_t hop_limit;               /* of what we send over IPv6 */
+    tapir_instant reachable_time_us; /* ReachableTime (RFC 4861 §6.3.2) */
+    tapir_instant retrans_timer_us;  /* RetransTimer */
+    unsigned on_link_prefixes;       /* learned from L flags */
+    uint64_t rs_sent, ra_received, dad_duplicates;
+};
+
+void tapir_iface_ipv6_link(const struct tapir_iface *iface, struct tapir_ipv6_link_info *out);
+
+/* A counter bumped whenever an autoconfigured address changes state, appears or goes, or a
+ * router or the MTU changes: an app compares it after each poll and prints what is new. */
+uint32_t tapir_iface_ipv6_generation(const struct tapir_iface *iface);
+
+enum tapir_neighbor_state {
+    TAPIR_NEIGHBOR_INCOMPLETE = 1, /* resolving */
+    TAPIR_NEIGHBOR_REACHABLE,      /* confirmed within the reachable time */
+    TAPIR_NEIGHBOR_STALE,          /* known, unconfirmed; checked on next use (NUD) */
+    TAPIR_NEIGHBOR_DELAY,          /* used while stale: a probe follows unless confirmed */
+    TAPIR_NEIGHBOR_PROBE,          /* unicast solicitations being sent */
+    TAPIR_NEIGHBOR_FAILED,         /* resolution failed, remembered for a while */
+};
+
+/* The neighbour cache entry's state for `ip` (enum tapir_neighbor_state), or TAPIR_EINVAL
+ * when there is none. */
+int tapir_iface_neighbor_state(const struct tapir_iface *iface, const struct tapir_ip_addr *ip);
 
 #endif

@@ -68,6 +68,7 @@ void tapir_iface_config_default(struct tapir_iface_config *cfg)
     cfg->icmp_error_burst = 10;
     cfg->icmp_error_interval_us = 100 * (tapir_instant)TAPIR_US_PER_MS;
     cfg->announce = true;
+    cfg->nud = true;
 }
 
 static unsigned effective_mtu(const struct tapir_iface_config *cfg)
@@ -146,10 +147,14 @@ int tapir_iface_init(struct tapir_iface *iface, const struct tapir_iface_config 
     iface->icmp_tokens = cfg->icmp_error_burst;
     iface->icmp_tokens_at = now;
 
+    tapir__slaac_init(iface);
     if (cfg->device->medium == TAPIR_MEDIUM_ETHERNET) {
         struct tapir_ipv6_addr ll;
         tapir_iface_link_local(iface, &ll);
-        tapir_iface_add_ipv6(iface, &ll, 64, now);
+        if (cfg->slaac)
+            tapir__slaac_start(iface, now); /* the link-local address goes through DAD */
+        else
+            tapir_iface_add_ipv6(iface, &ll, 64, now);
     }
     return 0;
 }
@@ -327,6 +332,7 @@ int tapir_iface_poll(struct tapir_iface *iface, tapir_instant now)
     }
     tapir__neighbor_poll(iface, now);
     tapir__mcast_poll(iface, now);
+    tapir__slaac_poll(iface, now);
     reasm_poll(iface, now);
     tapir__icmp_sockets_poll(iface, now);
     tapir__tcp_sockets_poll(iface, now);
@@ -341,6 +347,9 @@ tapir_instant tapir_iface_poll_at(const struct tapir_iface *iface, tapir_instant
     if (n < at)
         at = n;
     n = tapir__reasm_poll_at(&iface->reasm);
+    if (n < at)
+        at = n;
+    n = tapir__slaac_poll_at(iface);
     if (n < at)
         at = n;
     n = tapir__tcp_sockets_poll_at(iface);
@@ -380,11 +389,29 @@ int tapir_iface_neighbor(const struct tapir_iface *iface, const struct tapir_ip_
     }
     if (!n)
         return TAPIR_EINVAL;
-    if (n->state != TAPIR__NEIGHBOR_REACHABLE)
+    if (n->state == TAPIR__NEIGHBOR_INCOMPLETE || n->state == TAPIR__NEIGHBOR_FAILED)
         return 0;
     if (mac)
         *mac = n->mac;
     return 1;
+}
+
+int tapir_iface_neighbor_state(const struct tapir_iface *iface, const struct tapir_ip_addr *ip)
+{
+    static const int map[] = {
+        [TAPIR__NEIGHBOR_INCOMPLETE] = TAPIR_NEIGHBOR_INCOMPLETE,
+        [TAPIR__NEIGHBOR_REACHABLE] = TAPIR_NEIGHBOR_REACHABLE,
+        [TAPIR__NEIGHBOR_FAILED] = TAPIR_NEIGHBOR_FAILED,
+        [TAPIR__NEIGHBOR_STALE] = TAPIR_NEIGHBOR_STALE,
+        [TAPIR__NEIGHBOR_DELAY] = TAPIR_NEIGHBOR_DELAY,
+        [TAPIR__NEIGHBOR_PROBE] = TAPIR_NEIGHBOR_PROBE,
+    };
+    for (unsigned i = 0; i < TAPIR_NEIGHBOR_CACHE_SIZE; i++) {
+        const struct tapir__neighbor *e = &iface->neighbors.entries[i];
+        if (e->state != TAPIR__NEIGHBOR_FREE && tapir_ip_equal(&e->ip, ip))
+            return map[e->state];
+    }
+    return TAPIR_EINVAL;
 }
 
 /* ---- address helpers ---- */

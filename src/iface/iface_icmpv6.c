@@ -122,6 +122,8 @@ static void ndp_input(struct tapir_iface *iface, tapir_instant now, const struct
     static const struct tapir_ipv6_addr unspecified;
     bool from_unspecified = memcmp(&ip->src.v6, &unspecified, 16) == 0;
     if (nd.type == TAPIR_ICMPV6_NEIGHBOR_SOLICIT) {
+        if (tapir__slaac_ns_input(iface, now, &ip->src.v6, &nd.target))
+            return; /* about a tentative address of ours (iface_slaac.c) */
         if (!tapir__is_local_ipv6(iface, &nd.target)) {
             tapir__drop(iface, TAPIR_DROP_NDP_INVALID);
             return;
@@ -139,7 +141,7 @@ static void ndp_input(struct tapir_iface *iface, tapir_instant now, const struct
             return;
         }
         if (sll)
-            tapir__neighbor_learn(iface, now, &ip->src, &sll->ll_addr, true);
+            tapir__nud_learn(iface, now, &ip->src, &sll->ll_addr);
         send_neighbor_advert(iface, now, &nd.target, &ip->src.v6,
                              TAPIR_NDP_NA_SOLICITED | TAPIR_NDP_NA_OVERRIDE);
         return;
@@ -148,15 +150,16 @@ static void ndp_input(struct tapir_iface *iface, tapir_instant now, const struct
         const struct tapir_ndp_option *tll =
             tapir_ndp_find_option(&nd, TAPIR_NDP_OPT_TARGET_LL_ADDR);
         struct tapir_ip_addr target = {.version = TAPIR_IP_V6, .v6 = nd.target};
-        if (tll) {
-            /* Solicited answers complete a resolution; unsolicited ones only refresh an
-             * entry we already have (RFC 4861 §7.2.5). */
-            tapir__neighbor_learn(iface, now, &target, &tll->ll_addr,
-                                  (nd.flags & TAPIR_NDP_NA_SOLICITED) != 0);
-        }
+        if (tapir__slaac_na_input(iface, now, &nd.target))
+            return; /* a tentative address of ours is taken (iface_slaac.c) */
+        tapir__nud_na_input(iface, now, &target, tll ? &tll->ll_addr : NULL, nd.flags);
         return;
     }
-    /* Router solicitations/advertisements and redirects are for SLAAC, a later step. */
+    if (nd.type == TAPIR_ICMPV6_ROUTER_ADVERT) {
+        tapir__slaac_ra_input(iface, now, ip, &nd);
+        return;
+    }
+    /* Router solicitations are for routers; redirects are not followed yet. */
     tapir__drop(iface, TAPIR_DROP_ICMP_UNHANDLED);
 }
 

@@ -50,6 +50,9 @@ int tapir__neighbor_resolve(struct tapir_iface *iface, tapir_instant now,
                             struct tapir_mac_addr *mac);
 void tapir__neighbor_poll(struct tapir_iface *iface, tapir_instant now);
 tapir_instant tapir__neighbor_poll_at(const struct tapir_iface *iface);
+/* Send the datagram that waited on `n` for its resolution (if any). */
+void tapir__neighbor_send_pending(struct tapir_iface *iface, tapir_instant now,
+                                  struct tapir__neighbor *n);
 void tapir__arp_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *buf, size_t len);
 void tapir__announce(struct tapir_iface *iface, tapir_instant now, const struct tapir_ip_addr *ip);
 void tapir__send_neighbor_advert_unsolicited(struct tapir_iface *iface, tapir_instant now,
@@ -130,5 +133,50 @@ void tapir__ipv6_solicited_node(const struct tapir_ipv6_addr *a, struct tapir_ip
 void tapir__multicast_mac(const struct tapir_ip_addr *group, struct tapir_mac_addr *out);
 bool tapir__prefix_match(const struct tapir_ip_addr *a, const struct tapir_ip_addr *b,
                          unsigned prefix_len);
+
+/* ---- iface_slaac.c: IPv6 autoconfiguration (RFC 4861 §6.3, RFC 4862) ---- */
+struct tapir_ndp_repr;
+/* The host variables (always; NUD uses them). */
+void tapir__slaac_init(struct tapir_iface *iface);
+/* cfg.slaac: the link-local address as tentative, then solicitations. */
+void tapir__slaac_start(struct tapir_iface *iface, tapir_instant now);
+void tapir__slaac_poll(struct tapir_iface *iface, tapir_instant now);
+tapir_instant tapir__slaac_poll_at(const struct tapir_iface *iface);
+void tapir__slaac_ra_input(struct tapir_iface *iface, tapir_instant now,
+                           const struct tapir__ip_info *ip, const struct tapir_ndp_repr *nd);
+/* An NS or NA about one of our tentative addresses: true when consumed (RFC 4862 §5.4.3,
+ * §5.4.4: the address is a duplicate, or the NS is silently discarded). */
+bool tapir__slaac_ns_input(struct tapir_iface *iface, tapir_instant now,
+                           const struct tapir_ipv6_addr *src, const struct tapir_ipv6_addr *target);
+bool tapir__slaac_na_input(struct tapir_iface *iface, tapir_instant now,
+                           const struct tapir_ipv6_addr *target);
+/* The solicited-node group of a tentative address (joined during DAD). */
+bool tapir__slaac_listens(const struct tapir_iface *iface, const struct tapir_ipv6_addr *group);
+bool tapir__slaac_on_link(const struct tapir_iface *iface, const struct tapir_ipv6_addr *dst);
+bool tapir__slaac_default_router(const struct tapir_iface *iface, struct tapir_ipv6_addr *router);
+/* The prefix length of address table entry `i` for source selection: the advertised
+ * one for a SLAAC address (entered as /128), else the entry's own. */
+unsigned tapir__slaac_prefix_len(const struct tapir_iface *iface, unsigned i);
+bool tapir__slaac_deprecated(const struct tapir_iface *iface, const struct tapir_ipv6_addr *a);
+
+/* ---- iface_nud.c: neighbour unreachability detection (RFC 4861 §7.3) ---- */
+/* A link-layer address seen in an NS, RS, RA or redirect (not a confirmation). */
+void tapir__nud_learn(struct tapir_iface *iface, tapir_instant now, const struct tapir_ip_addr *ip,
+                      const struct tapir_mac_addr *mac);
+/* A neighbour advertisement (RFC 4861 §7.2.5); `tll` may be NULL. */
+void tapir__nud_na_input(struct tapir_iface *iface, tapir_instant now,
+                         const struct tapir_ip_addr *target, const struct tapir_mac_addr *tll,
+                         uint8_t flags);
+/* Forward progress seen by an upper layer (RFC 4861 §7.3.1). */
+void tapir__nud_confirm(struct tapir_iface *iface, tapir_instant now,
+                        const struct tapir_ip_addr *ip);
+/* Sending to `n`: 1 and *mac when its address may be used now, 0 otherwise. */
+int tapir__nud_use(struct tapir_iface *iface, tapir_instant now, struct tapir__neighbor *n,
+                   struct tapir_mac_addr *mac);
+/* Timers of an entry in a NUD state: true when handled. */
+bool tapir__nud_poll(struct tapir_iface *iface, tapir_instant now, struct tapir__neighbor *n);
+bool tapir__nud_deadline(const struct tapir__neighbor *n, tapir_instant *at);
+/* True when `n` is an IPv6 entry under NUD on this interface. */
+bool tapir__nud_applies(const struct tapir_iface *iface, const struct tapir__neighbor *n);
 
 #endif

@@ -76,7 +76,15 @@ void tapir__neighbor_learn(struct tapir_iface *iface, tapir_instant now,
     n->state = TAPIR__NEIGHBOR_REACHABLE;
     n->requests = 0;
     n->expires_at = now + iface->cfg.neighbor_lifetime_us;
+    n->reachable_until = now + iface->autoconf.reachable_us;
+    tapir__neighbor_send_pending(iface, now, n);
+}
+
+void tapir__neighbor_send_pending(struct tapir_iface *iface, tapir_instant now,
+                                  struct tapir__neighbor *n)
+{
     /* Release the datagram that waited for this answer. */
+    struct tapir__neighbor_cache *c = &iface->neighbors;
     if (n->pending >= 0) {
         struct tapir__neighbor_pending *p = &c->pending[n->pending];
         /* Copy out first: sending may queue again on another entry. */
@@ -93,6 +101,8 @@ int tapir__neighbor_resolve(struct tapir_iface *iface, tapir_instant now,
 {
     struct tapir__neighbor_cache *c = &iface->neighbors;
     struct tapir__neighbor *n = tapir__nb_find(c, next_hop);
+    if (n && tapir__nud_applies(iface, n) && tapir__nud_use(iface, now, n, mac))
+        return 1; /* RFC 4861 §7.3 states (iface_nud.c) */
     if (n && n->state == TAPIR__NEIGHBOR_REACHABLE && n->expires_at > now) {
         n->last_used = now;
         *mac = n->mac;
@@ -136,6 +146,8 @@ void tapir__neighbor_poll(struct tapir_iface *iface, tapir_instant now)
     struct tapir__neighbor_cache *c = &iface->neighbors;
     for (unsigned i = 0; i < TAPIR_NEIGHBOR_CACHE_SIZE; i++) {
         struct tapir__neighbor *n = &c->entries[i];
+        if (tapir__nud_applies(iface, n) && tapir__nud_poll(iface, now, n))
+            continue;
         switch (n->state) {
         case TAPIR__NEIGHBOR_INCOMPLETE:
             if (n->next_request_at > now)
@@ -171,7 +183,9 @@ tapir_instant tapir__neighbor_poll_at(const struct tapir_iface *iface)
     for (unsigned i = 0; i < TAPIR_NEIGHBOR_CACHE_SIZE; i++) {
         const struct tapir__neighbor *n = &iface->neighbors.entries[i];
         tapir_instant t = TAPIR_INSTANT_NEVER;
-        if (n->state == TAPIR__NEIGHBOR_INCOMPLETE)
+        if (tapir__nud_applies(iface, n) && tapir__nud_deadline(n, &t))
+            ; /* a NUD state's timer */
+        else if (n->state == TAPIR__NEIGHBOR_INCOMPLETE)
             t = n->next_request_at;
         else if (n->state != TAPIR__NEIGHBOR_FREE)
             t = n->expires_at;

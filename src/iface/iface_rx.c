@@ -37,6 +37,8 @@ static bool ipv6_multicast_accepted(const struct tapir_iface *iface,
         if (memcmp(a, &sn, 16) == 0)
             return true;
     }
+    if (tapir__slaac_listens(iface, a))
+        return true; /* a tentative address's group, joined for DAD (RFC 4862 §5.4.2) */
     struct tapir_ip_addr g = {.version = TAPIR_IP_V6, .v6 = *a};
     return group_joined(iface, &g);
 }

@@ -103,7 +103,11 @@ void tapir__tcp_segment_input(struct tapir_iface *iface, tapir_instant now,
     if (!match && time_wait_input(iface, now, ip, &seg))
         return;
     struct tapir_tcp_socket *to = match ? match : listener;
+    uint32_t una = match ? match->snd_una : 0;
     int rc = to ? tapir__tcp_input(to, now, &ip->src, &ip->dst, &seg, &env) : TAPIR__TCP_REJECT;
+    /* New data acknowledged: the peer is reachable (RFC 4861 §7.3.1 upper-layer hint). */
+    if (match && match->snd_una != una)
+        tapir__nud_confirm(iface, now, &ip->src);
     if (child)
         tapir__tcp_demux_track(iface, child, &to->link); /* a listener's new connection */
     if (to && to->state == TAPIR_TCP_TIME_WAIT)

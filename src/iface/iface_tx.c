@@ -244,7 +244,8 @@ static bool on_link(const struct tapir_iface *iface, const struct tapir_ip_addr 
 static int next_hop(const struct tapir_iface *iface, const struct tapir_ip_addr *dst,
                     struct tapir_ip_addr *hop)
 {
-    if (on_link(iface, dst)) {
+    if (on_link(iface, dst) ||
+        (dst->version == TAPIR_IP_V6 && tapir__slaac_on_link(iface, &dst->v6))) {
         *hop = *dst;
         return 0;
     }
@@ -255,8 +256,14 @@ static int next_hop(const struct tapir_iface *iface, const struct tapir_ip_addr 
             (best == NULL || r->prefix_len > best->prefix_len))
             best = r;
     }
-    if (best == NULL)
+    if (best == NULL) {
+        /* The default router list of RFC 4861 §6.3.6 serves what no route covers. */
+        memset(hop, 0, sizeof *hop);
+        hop->version = TAPIR_IP_V6;
+        if (dst->version == TAPIR_IP_V6 && tapir__slaac_default_router(iface, &hop->v6))
+            return 0;
         return TAPIR_ENOROUTE;
+    }
     *hop = best->gateway.version == TAPIR_IP_NONE ? *dst : best->gateway;
     return 0;
 }
@@ -288,8 +295,9 @@ int tapir__select_source(const struct tapir_iface *iface, const struct tapir_ip_
         const struct tapir_ipv6_addr *a = &iface->ipv6[i].addr;
         bool ll = a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80;
         struct tapir_ip_addr x = {.version = TAPIR_IP_V6, .v6 = *a};
-        int score = (ll == link_scope ? 2 : 0) +
-                    (tapir__prefix_match(&x, dst, iface->ipv6[i].prefix_len) ? 1 : 0);
+        /* RFC 6724 rule 3: avoid deprecated addresses (after scope, before prefix). */
+        int score = (ll == link_scope ? 4 : 0) + (tapir__slaac_deprecated(iface, a) ? 0 : 2) +
+                    (tapir__prefix_match(&x, dst, tapir__slaac_prefix_len(iface, i)) ? 1 : 0);
         if (score > best_score) {
             best = (int)i;
             best_score = score;
@@ -333,7 +341,10 @@ int tapir__finish_ip(struct tapir_iface *iface, const struct tapir_ip_addr *src,
     ip.dst = dst->v6;
     ip.next_header = protocol;
     ip.upper_protocol = protocol;
-    ip.hop_limit = ttl ? ttl : iface->cfg.ttl;
+    /* RFC 4861 §6.3.4: a router's Cur Hop Limit, when it advertised one. */
+    ip.hop_limit = ttl                            ? ttl
+                   : iface->autoconf.ra_hop_limit ? iface->autoconf.ra_hop_limit
+                                                  : iface->cfg.ttl;
     ip.payload = upper;
     ip.payload_len = upper_len;
     uint8_t *h = upper - 40;

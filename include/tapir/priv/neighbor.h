@@ -21,6 +21,12 @@ enum tapir__neighbor_state {
     TAPIR__NEIGHBOR_INCOMPLETE, /* request sent, no answer yet */
     TAPIR__NEIGHBOR_REACHABLE,  /* answered; valid until expires_at */
     TAPIR__NEIGHBOR_FAILED,     /* no answer after the last request; until expires_at */
+    /* IPv6 neighbour unreachability detection (RFC 4861 §7.3.2; src/iface/iface_nud.c):
+     * REACHABLE lasts until reachable_until; STALE entries go at expires_at unless used;
+     * DELAY and PROBE run on next_request_at, `requests` counting the probes. */
+    TAPIR__NEIGHBOR_STALE,
+    TAPIR__NEIGHBOR_DELAY,
+    TAPIR__NEIGHBOR_PROBE,
 };
 
 struct tapir__neighbor {
@@ -32,6 +38,7 @@ struct tapir__neighbor {
     tapir_instant expires_at;      /* REACHABLE/FAILED: when the entry goes */
     tapir_instant next_request_at; /* INCOMPLETE: when to ask again (or give up) */
     tapir_instant last_used;
+    tapir_instant reachable_until; /* NUD: end of REACHABLE */
 };
 
 struct tapir__neighbor_pending {
