@@ -94,7 +94,10 @@ check "no --join: they count as drop_multicast_not_joined" \
 
 # --- --join: the reports on the wire ----------------------------------------------------
 dump_start join
-start_tapir "$OUT/join.log" "$BIN/tapir-host" --tap tap0 --join 239.1.2.3 --join ff15::1234
+# --no-slaac: the link-local address is usable at once, so every MLD report comes from it
+# (during duplicate address detection they would come from ::, RFC 3810 §5.2.13).
+start_tapir "$OUT/join.log" "$BIN/tapir-host" --tap tap0 --no-slaac --join 239.1.2.3 \
+    --join ff15::1234
 check "IGMPv3 report (to_ex 239.1.2.3) seen twice within 3 s" \
     wait_count join 'igmp v3 report, 1 group record(s) \[gaddr 239.1.2.3 to_ex, 0 source(s)\]' 2 3
 check "MLDv2 report (to_ex ff15::1234) seen twice within 3 s" \
