@@ -90,13 +90,14 @@ int main(int argc, char **argv)
     bool got = d.leases > 0;
     dhcp_app_stop(&d, app_now());
     const struct tapir_dhcp_stats *s = tapir_dhcp_stats(&d.client);
-    fprintf(stderr, "dhcp_discovers %llu\ndhcp_requests %llu\ndhcp_declines %llu\n"
-                    "dhcp_releases %llu\ndhcp_offers %llu\ndhcp_acks %llu\ndhcp_naks %llu\n"
-                    "dhcp_ignored %llu\n",
+    fprintf(stderr,
+            "dhcp_discovers %llu\ndhcp_requests %llu\ndhcp_declines %llu\n"
+            "dhcp_releases %llu\ndhcp_offers %llu\ndhcp_acks %llu\ndhcp_naks %llu\n"
+            "dhcp_ignored %llu\n",
             (unsigned long long)s->discovers, (unsigned long long)s->requests,
             (unsigned long long)s->declines, (unsigned long long)s->releases,
-            (unsigned long long)s->offers, (unsigned long long)s->acks,
-            (unsigned long long)s->naks, (unsigned long long)s->ignored);
+            (unsigned long long)s->offers, (unsigned long long)s->acks, (unsigned long long)s->naks,
+            (unsigned long long)s->ignored);
     app_runtime_close(&rt);
     return got ? 0 : 1;
 }

@@ -6,7 +6,8 @@
 #        namespace drops unicast DHCP to the server (ip daddr 192.168.69.100 udp dport 67),
 #        so the next renewal goes unanswered and the client rebinds by broadcast at T2,
 #        which dnsmasq answers; the rule is removed and SIGINT releases the lease (a
-#        unicast RELEASE). dnsmasq's lease file is checked
+#        unicast RELEASE). Then tapir-host --dhcp on the same TAP takes a lease the same
+#        way and is never 192.168.69.1 (the static default). dnsmasq's lease file is checked
 #        after each step (present with tapir's MAC, then gone after the RELEASE).
 #   tap1 (192.168.70.0/24): the client starts in INIT-REBOOT asking for 10.9.9.9;
 #        dnsmasq (authoritative) NAKs it ("wrong network") and the client then gets a lease
@@ -107,6 +108,21 @@ check "tap0: the pcap shows RENEW unicast and REBIND broadcast" bash -c "
     grep -q '$ADDR.68 > 192.168.69.100.67: DHCP-REQUEST .* ciaddr $ADDR' '$OUT/main.txt' &&
     grep -q '$ADDR.68 > 255.255.255.255.67: DHCP-REQUEST .* ciaddr $ADDR' '$OUT/main.txt' &&
     grep -q 'DHCP-RELEASE' '$OUT/main.txt'"
+
+# ---- tapir-host --dhcp on tap0: configured by the lease, never as 192.168.69.1 --------
+"$BIN/tapir-host" --dhcp --tap tap0 --mac 02:00:00:00:00:04 --duration 12 \
+    --pcap "$OUT/host.pcap" >"$OUT/host.out" 2>"$OUT/host.err" &
+HOST_PID=$!
+PIDS+=($HOST_PID)
+check "tapir-host --dhcp: lease" wait_line "$OUT/host.out" '^lease 192\.168\.69\.' 10
+HADDR=$(sed -n 's/^lease \([0-9.]*\)\/.*/\1/p' "$OUT/host.out" | head -1)
+check "tapir-host --dhcp: answers ping on the leased address" bash -c "ping -c 1 -W 2 '${HADDR:-192.168.69.1}' >/dev/null"
+check "tapir-host --dhcp: no 192.168.69.1" bash -c "! ping -c 1 -W 1 192.168.69.1 >/dev/null"
+kill -INT "$HOST_PID"
+wait "$HOST_PID"
+check "tapir-host --dhcp: exits 0 and releases" bash -c "[ $? = 0 ] && grep -q '^lost ${HADDR:-none} released' '$OUT/host.out'"
+check "tapir-host --dhcp: never sent from 192.168.69.1" bash -c "
+    '$BIN/tapir-decode' '$OUT/host.pcap' > '$OUT/host.txt' && ! grep -qE '^IP 192\.168\.69\.1[ .]|tell 192\.168\.69\.1,|192\.168\.69\.1 is-at' '$OUT/host.txt'"
 
 # ---- tap1: NAK of an INIT-REBOOT request, then a lease ---------------------------------
 check "tap1: NAK" wait_line "$OUT/nak.out" '^nak$' 5
