@@ -32,6 +32,9 @@ apache2-utils:/usr/bin/ab
 netcat-openbsd:/bin/nc.openbsd
 bc:/usr/bin/bc
 radvd:/usr/sbin/radvd
+dnsmasq-base:/usr/sbin/dnsmasq
+nftables:/usr/sbin/nft
+udhcpc:/usr/sbin/udhcpc
 "
 
 missing=""

@@ -27,6 +27,7 @@
 #include "tapir/device.h"
 #include "tapir/opt.h"
 #include "tapir/priv/mcast.h"
+#include "tapir/priv/arp_probe.h"
 #include "tapir/priv/neighbor.h"
 #include "tapir/priv/reasm.h"
 #include "tapir/priv/slaac.h"
@@ -195,6 +196,8 @@ struct tapir_iface {
     struct tapir__mcast mcast;
     /* IPv6 autoconfiguration and the NUD timers (tapir/priv/slaac.h). */
     struct tapir__slaac autoconf;
+    /* DHCP / RFC 5227: the address being probed (iface_arp_probe.c). */
+    struct tapir__arp_probe arp_probe;
 };
 
 /* Initialise with `cfg` (copied). Returns 0, or TAPIR_EINVAL when the device, the rng or
@@ -227,6 +230,19 @@ int tapir_iface_poll(struct tapir_iface *iface, tapir_instant now);
 /* The next instant at which poll() has timer work (TAPIR_INSTANT_NEVER if none); the
  * caller may sleep on the device fd until then. */
 tapir_instant tapir_iface_poll_at(const struct tapir_iface *iface, tapir_instant now);
+
+/* Address probing (RFC 5227 §2.1), used by DHCP clients before they take an address
+ * (tapir/socket/dhcp.h says when to call these).
+ * tapir_iface_arp_probe: send one ARP probe for `addr` (sender IP 0.0.0.0, broadcast) and
+ *   watch incoming ARP for it; probing a different address restarts the watch. Returns 0,
+ *   TAPIR_EUNSUPPORTED on a device without ARP (TUN).
+ * tapir_iface_arp_conflict: true once another host has claimed `addr` since its first
+ *   probe: an ARP packet with `addr` as sender IP, or another host's probe for it.
+ * tapir_iface_arp_probe_stop: stop watching. */
+int tapir_iface_arp_probe(struct tapir_iface *iface, const struct tapir_ipv4_addr *addr,
+                          tapir_instant now);
+bool tapir_iface_arp_conflict(const struct tapir_iface *iface, const struct tapir_ipv4_addr *addr);
+void tapir_iface_arp_probe_stop(struct tapir_iface *iface);
 
 const struct tapir_iface_stats *tapir_iface_stats(const struct tapir_iface *iface);
 

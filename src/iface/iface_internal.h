@@ -54,6 +54,9 @@ tapir_instant tapir__neighbor_poll_at(const struct tapir_iface *iface);
 void tapir__neighbor_send_pending(struct tapir_iface *iface, tapir_instant now,
                                   struct tapir__neighbor *n);
 void tapir__arp_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *buf, size_t len);
+/* iface_arp_probe.c: every parsed ARP packet, for the RFC 5227 conflict watch. */
+struct tapir_arp_repr;
+void tapir__arp_probe_observe(struct tapir_iface *iface, const struct tapir_arp_repr *arp);
 void tapir__announce(struct tapir_iface *iface, tapir_instant now, const struct tapir_ip_addr *ip);
 void tapir__send_neighbor_advert_unsolicited(struct tapir_iface *iface, tapir_instant now,
                                              const struct tapir_ipv6_addr *target);

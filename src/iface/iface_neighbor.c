@@ -202,6 +202,7 @@ void tapir__arp_input(struct tapir_iface *iface, tapir_instant now, const uint8_
         tapir__drop(iface, TAPIR_DROP_ARP_MALFORMED);
         return;
     }
+    tapir__arp_probe_observe(iface, &arp);
     struct tapir_ip_addr sender = {.version = TAPIR_IP_V4, .v4 = arp.sender_ip};
     struct tapir_ip_addr target = {.version = TAPIR_IP_V4, .v4 = arp.target_ip};
     static const struct tapir_ipv4_addr unspecified;

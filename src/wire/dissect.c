@@ -10,7 +10,8 @@ static const char *const layer_names[TAPIR_LAYER_COUNT_] = {
     [TAPIR_LAYER_IPV4] = "ipv4",         [TAPIR_LAYER_IPV6] = "ipv6",
     [TAPIR_LAYER_ICMPV4] = "icmpv4",     [TAPIR_LAYER_ICMPV6] = "icmpv6",
     [TAPIR_LAYER_UDP] = "udp",           [TAPIR_LAYER_TCP] = "tcp",
-    [TAPIR_LAYER_IGMP] = "igmp",         [TAPIR_LAYER_PAYLOAD] = "payload",
+    [TAPIR_LAYER_IGMP] = "igmp",         [TAPIR_LAYER_DHCPV4] = "dhcpv4",
+    [TAPIR_LAYER_PAYLOAD] = "payload",
 };
 
 const char *tapir_layer_name(enum tapir_layer layer)
@@ -42,6 +43,18 @@ static int record(struct tapir_dissection *d, enum tapir_layer layer, int error,
             (w)->bad_checksum = true;                                                              \
     } while (0)
 
+/* Above UDP: DHCPv4 on its ports (RFC 2131 §4.1); `rc` is UDP's own result. */
+static int walk_udp_payload(struct tapir__walk *w, size_t off, int rc)
+{
+    const struct tapir_udp_repr *u = &w->udp;
+    if (u->src_port != TAPIR_DHCPV4_SERVER_PORT && u->src_port != TAPIR_DHCPV4_CLIENT_PORT &&
+        u->dst_port != TAPIR_DHCPV4_SERVER_PORT && u->dst_port != TAPIR_DHCPV4_CLIENT_PORT)
+        return rc;
+    int drc = tapir_dhcpv4_parse(u->payload, u->payload_len, &w->dhcpv4);
+    record(&w->d, TAPIR_LAYER_DHCPV4, drc, off + TAPIR_UDP_HEADER_LEN, u->payload_len);
+    return rc != 0 ? rc : drc;
+}
+
 static int walk_transport(struct tapir__walk *w, uint8_t protocol, const uint8_t *buf, size_t len,
                           size_t off, const struct tapir_pseudo_header *ph)
 {
@@ -61,7 +74,10 @@ static int walk_transport(struct tapir__walk *w, uint8_t protocol, const uint8_t
     case TAPIR_IP_PROTO_UDP:
         PARSE_TRANSPORT(w, tapir_udp_parse(buf, len, ph, &w->udp),
                         tapir_udp_parse(buf, len, NULL, &w->udp));
-        return record(&w->d, TAPIR_LAYER_UDP, rc, off, len);
+        record(&w->d, TAPIR_LAYER_UDP, rc, off, len);
+        if (rc != 0 && !w->bad_checksum)
+            return rc;
+        return walk_udp_payload(w, off, rc);
     case TAPIR_IP_PROTO_TCP:
         PARSE_TRANSPORT(w, tapir_tcp_parse(buf, len, ph, &w->tcp),
                         tapir_tcp_parse(buf, len, NULL, &w->tcp));

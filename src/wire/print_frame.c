@@ -47,6 +47,21 @@ static void print_transport(struct tapir_text *t, const struct tapir__walk *w,
         tapir_text_printf(t, ", length %zu", payload_len);
         return;
     }
+    if (s->layer == TAPIR_LAYER_DHCPV4) {
+        /* tcpdump's "BOOTP/DHCP" line in tapir's words; the UDP length stays. */
+        print_path(t, w, src, dst, w->udp.src_port, w->udp.dst_port);
+        if (s->error == 0) {
+            tapir_dhcpv4_print(t, &w->dhcpv4);
+            tapir_text_printf(t, ", length %zu", w->udp.payload_len);
+        } else {
+            tapir_udp_print(t, &w->udp);
+            tapir_text_puts(t, " ");
+            print_bad(t, s);
+        }
+        if (w->bad_checksum)
+            tapir_text_puts(t, " [bad cksum]");
+        return;
+    }
     bool shown = s->error == 0 || (s->error == TAPIR_EBADCHECKSUM && w->bad_checksum);
     switch (shown ? s->layer : TAPIR_LAYER_PAYLOAD) {
     case TAPIR_LAYER_TCP:
@@ -228,6 +243,9 @@ static void print_verbose(struct tapir_text *t, const struct tapir__walk *w)
             break;
         case TAPIR_LAYER_IGMP:
             tapir_igmp_print_verbose(t, &w->igmp);
+            break;
+        case TAPIR_LAYER_DHCPV4:
+            tapir_dhcpv4_print_verbose(t, &w->dhcpv4);
             break;
         default:
             tapir_text_printf(t, "Payload\n  length: %zu\n", s->len);

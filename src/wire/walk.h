@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "tapir/wire/arp.h"
+#include "tapir/wire/dhcpv4.h"
 #include "tapir/wire/dissect.h"
 #include "tapir/wire/ethernet.h"
 #include "tapir/wire/icmpv4.h"
@@ -29,6 +30,7 @@ struct tapir__walk {
     struct tapir_udp_repr udp;
     struct tapir_tcp_repr tcp;
     struct tapir_igmp_repr igmp;
+    struct tapir_dhcpv4_repr dhcpv4;
     /* The transport checksum failed but the header parsed without it: shown, flagged. */
     bool bad_checksum;
 };

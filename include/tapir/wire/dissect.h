@@ -29,6 +29,7 @@ enum tapir_layer {
     TAPIR_LAYER_UDP,
     TAPIR_LAYER_TCP,
     TAPIR_LAYER_IGMP,
+    TAPIR_LAYER_DHCPV4,  /* UDP to or from port 67 or 68 */
     TAPIR_LAYER_PAYLOAD, /* bytes above the last header tapir parses */
     TAPIR_LAYER_COUNT_
 };
