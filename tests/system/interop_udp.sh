@@ -112,6 +112,41 @@ check "the echo counted every datagram" \
 check "tapir reassembled the fragmented ones" test "$(counter "$OUT/host.log" reassembled)" -ge 20
 check "no UDP datagram dropped" bash -c "! grep -E '^(drop_udp_malformed|udp_echo_rx_dropped_full [1-9])' '$OUT/host.log'"
 
+# The same at the IPv6 minimum MTU on both sides (1280: 1232-byte fragments), fewer.
+ip link set tap0 mtu 1280
+start_tapir "$OUT/host1280.log" "$BIN/tapir-host" --tap tap0 --mtu 1280 --udp-echo 7 \
+    --pcap "$OUT/mtu.pcap"
+COUNT1280=$(awk -v c="$COUNT" 'BEGIN { n = int(c / 10); print n < 100 ? 100 : n }')
+check "the echo at MTU 1280, $COUNT1280 datagrams, byte-exact" \
+    timeout 60 /usr/bin/python3 "$OUT/client.py" "$COUNT1280"
+stop_tapir
+check "the echo at MTU 1280 counted every datagram" \
+    test "$(counter "$OUT/host1280.log" udp_echo_datagrams_out)" = "$COUNT1280"
+# Every frame tapir sent fits the MTU: 1280 bytes of IP in a 1294-byte Ethernet frame.
+largest=$(tcpdump -nr "$OUT/mtu.pcap" -e 'ether src 02:00:00:00:00:01' 2>/dev/null |
+    sed -n 's/.*, length \([0-9]*\): .*/\1/p' | sort -n | tail -1)
+check "tapir's largest frame at MTU 1280 is 1294 bytes (got $largest)" test "$largest" = 1294
+ip link set tap0 mtu 1500
+
+# A broadcast from tapir reaches a kernel socket on the link.
+bcast_test() {
+    timeout 10 /usr/bin/python3 - <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"tap0")
+s.bind(("0.0.0.0", 6767))
+s.settimeout(8)
+data, src = s.recvfrom(100)
+sys.exit(0 if data == b"to everyone" and src[0] == "192.168.69.1" else f"got {data!r} from {src}")
+PY
+    local pid=$!
+    sleep 0.3
+    timeout 10 "$BIN/tapir-udp" --tap tap0 --broadcast --wait 0.2 send 255.255.255.255 6767 \
+        <<<"to everyone" >/dev/null 2>&1
+    wait $pid
+}
+check "tapir-udp --broadcast to 255.255.255.255 reaches the kernel" bcast_test
+
 # A kernel echo server for tapir-udp, on both versions.
 cat >"$OUT/echo.py" <<'PY'
 import selectors, socket
