@@ -12,6 +12,7 @@
 #include "common/dhcp_app.h"
 #include "common/runtime.h"
 #include "common/tcp_service.h"
+#include "common/udp_service.h"
 
 static void usage(FILE *out)
 {
@@ -30,6 +31,8 @@ static void usage(FILE *out)
           "  --http-port N      its port (default 80)\n"
           "  --tcp-trace FILE   append a CSV line per ACK of every connection (service,\n"
           "                     remote port, time, cwnd, srtt, bytes in flight ...)\n\n"
+          "Services (UDP, IPv4 and IPv6):\n"
+          "  --udp-echo PORT    send each datagram back to its sender (RFC 862)\n\n"
           "Configuration:\n"
           "  --dhcp             take the IPv4 address and gateway from DHCP (as tapir-dhcp\n"
           "                     does; --ip/--gw are not configured), release on exit\n\n",
@@ -46,7 +49,8 @@ int main(int argc, char **argv)
         OPT_HTTP,
         OPT_HTTP_PORT,
         OPT_TCP_TRACE,
-        OPT_DHCP
+        OPT_DHCP,
+        OPT_UDP_ECHO
     };
     static const struct option longopts[] = {
         APP_COMMON_LONG_OPTIONS,
@@ -57,12 +61,13 @@ int main(int argc, char **argv)
         {"http-port", required_argument, NULL, OPT_HTTP_PORT},
         {"tcp-trace", required_argument, NULL, OPT_TCP_TRACE},
         {"dhcp", no_argument, NULL, OPT_DHCP},
+        {"udp-echo", required_argument, NULL, OPT_UDP_ECHO},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct app_common opt;
     app_common_defaults(&opt);
-    unsigned long ports[4] = {0, 0, 0, 0}, http_port = 80;
+    unsigned long ports[4] = {0, 0, 0, 0}, http_port = 80, udp_echo_port = 0;
     const char *http_root = NULL, *trace_path = NULL;
     bool dhcp = false;
     int c;
@@ -83,8 +88,9 @@ int main(int argc, char **argv)
             trace_path = optarg;
             continue;
         }
-        if (c == OPT_HTTP_PORT) {
-            if (app_parse_unsigned(optarg, 65535, &http_port) != 0 || http_port == 0) {
+        if (c == OPT_HTTP_PORT || c == OPT_UDP_ECHO) {
+            unsigned long *p = c == OPT_HTTP_PORT ? &http_port : &udp_echo_port;
+            if (app_parse_unsigned(optarg, 65535, p) != 0 || *p == 0) {
                 fprintf(stderr, "tapir-host: invalid port '%s': 1 to 65535\n", optarg);
                 return 2;
             }
@@ -168,6 +174,18 @@ int main(int argc, char **argv)
     }
     static struct app_autoconf_report autoconf;
     app_autoconf_report_init(&autoconf);
+    static struct udp_service udp_echo;
+    if (udp_echo_port) {
+        /* Room for dozens of the largest datagrams each way. */
+        rc = udp_service_start(&udp_echo, &rt.iface, UDP_SERVICE_ECHO, (uint16_t)udp_echo_port,
+                               4u << 20);
+        if (rc != 0) {
+            fprintf(stderr, "tapir-host: cannot start the UDP echo on port %lu: %s\n",
+                    udp_echo_port, tapir_strerror(rc));
+            app_runtime_close(&rt);
+            return 2;
+        }
+    }
     while (!app_runtime_stopping(&rt)) {
         if (dhcp)
             dhcp_app_run(&dhcp_client, app_now());
@@ -177,6 +195,12 @@ int main(int argc, char **argv)
         for (int i = 0; i < 4; i++)
             if (ports[i])
                 tcp_service_run(&services[i], now);
+        if (udp_echo_port)
+            udp_service_run(&udp_echo, now);
+    }
+    if (udp_echo_port) {
+        udp_service_print_counters(&udp_echo);
+        udp_service_stop(&udp_echo, &rt.iface);
     }
     for (int i = 0; i < 4; i++) {
         if (ports[i]) {
