@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "tapir/wire/arp.h"
+#include "tapir/wire/dns.h"
 #include "tapir/wire/dissect.h"
 #include "tapir/wire/ethernet.h"
 #include "tapir/wire/icmpv4.h"
@@ -27,6 +28,7 @@ struct tapir__walk {
     struct tapir_icmpv6_repr icmpv6;
     struct tapir_udp_repr udp;
     struct tapir_tcp_repr tcp;
+    struct tapir_dns_repr dns; /* DNS: UDP/TCP port 53 */
     /* The transport checksum failed but the header parsed without it: shown, flagged. */
     bool bad_checksum;
 };
