@@ -3,6 +3,7 @@
 
 #include "iface_internal.h"
 #include "iface_tcp_scale.h"
+#include "iface_udp.h"
 #include "tapir/socket/icmp.h"
 #include "tapir/wire/ethernet.h"
 
@@ -328,6 +329,7 @@ int tapir_iface_poll(struct tapir_iface *iface, tapir_instant now)
     reasm_poll(iface, now);
     tapir__icmp_sockets_poll(iface, now);
     tapir__tcp_sockets_poll(iface, now);
+    tapir__udp_sockets_poll(iface, now); /* UDP and raw sockets */
     tapir__flush(iface);
     return received;
 }
@@ -344,6 +346,8 @@ tapir_instant tapir_iface_poll_at(const struct tapir_iface *iface, tapir_instant
     n = tapir__tcp_sockets_poll_at(iface);
     if (n < at)
         at = n;
+    if (tapir__udp_raw_tx_pending(iface))
+        return now;
     for (const struct tapir_socket_link *s = iface->sockets; s; s = s->next) {
         if (s->kind == TAPIR_SOCKET_ICMP) {
             const struct tapir_icmp_socket *is = (const struct tapir_icmp_socket *)s;

@@ -4,6 +4,7 @@
 
 #include "../socket/icmp_internal.h"
 #include "iface_internal.h"
+#include "iface_udp.h"
 #include "tapir/wire/icmpv4.h"
 #include "tapir/wire/icmpv6.h"
 #include "tapir/wire/ipv4.h"
@@ -203,6 +204,11 @@ void tapir__icmpv4_input(struct tapir_iface *iface, tapir_instant now,
             if (tapir__tcp_icmp_too_big(iface, &local, &remote, q.payload, q.payload_len, mtu))
                 return;
         }
+        /* About a datagram of one of our UDP sockets: reported there. */
+        uint32_t info = icmp.type == TAPIR_ICMPV4_PARAM_PROBLEM ? icmp.pointer : icmp.next_hop_mtu;
+        if (tapir__udp_icmpv4_error(iface, now, ip, icmp.type, icmp.code, info, icmp.data,
+                                    icmp.data_len))
+            return;
         if (tapir_ipv4_quoted_parse(icmp.data, icmp.data_len, &q) == 0 &&
             q.protocol == TAPIR_IP_PROTO_ICMP && q.payload_len >= 8 &&
             q.payload[0] == TAPIR_ICMPV4_ECHO_REQUEST) {

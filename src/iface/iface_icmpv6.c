@@ -4,6 +4,7 @@
 
 #include "../socket/icmp_internal.h"
 #include "iface_internal.h"
+#include "iface_udp.h"
 #include "tapir/wire/icmpv6.h"
 #include "tapir/wire/ipv6.h"
 #include "tapir/wire/ndp.h"
@@ -220,6 +221,10 @@ void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
             if (tapir__tcp_icmp_too_big(iface, &local, &remote, q + 40, icmp.data_len - 40, mtu))
                 return;
         }
+        /* About a datagram of one of our UDP sockets: reported there. */
+        if (tapir__udp_icmpv6_error(iface, now, ip, icmp.type, icmp.code, icmp.rest, icmp.data,
+                                    icmp.data_len))
+            return;
         if (icmp.data_len >= 40 + 8 && (q[0] >> 4) == 6 && q[6] == TAPIR_IP_PROTO_ICMPV6 &&
             q[40] == TAPIR_ICMPV6_ECHO_REQUEST) {
             m.ident = (uint16_t)(q[44] << 8 | q[45]);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "iface_internal.h"
+#include "iface_udp.h"
 #include "tapir/wire/ethernet.h"
 #include "tapir/wire/ipv4.h"
 #include "tapir/wire/ipv6.h"
@@ -67,6 +68,8 @@ static void transport_input(struct tapir_iface *iface, tapir_instant now,
                             const uint8_t *payload, size_t len, size_t proto_field_offset)
 {
     bool v4 = ip->src.version == TAPIR_IP_V4;
+    /* Raw sockets get a copy of their protocol's datagrams (include/tapir/socket/raw.h). */
+    bool raw_taken = tapir__raw_input(iface, now, ip, protocol, payload, len);
     switch (protocol) {
     case 1: /* ICMP */
         if (v4) {
@@ -80,10 +83,8 @@ static void transport_input(struct tapir_iface *iface, tapir_instant now,
             return;
         }
         break;
-    case 17: /* UDP: no UDP sockets yet, so every port is closed */
-        tapir__drop(iface, TAPIR_DROP_NO_SOCKET);
-        /* RFC 1122 §3.2.2.1 / RFC 4443 §3.1: port unreachable. */
-        tapir__icmp_error(iface, now, ip, v4 ? 3 : 1, v4 ? 3 : 4, 0);
+    case 17: /* UDP */
+        tapir__udp_input(iface, now, ip, payload, len);
         return;
     case 6: /* TCP */
         tapir__tcp_segment_input(iface, now, ip, payload, len);
@@ -93,6 +94,8 @@ static void transport_input(struct tapir_iface *iface, tapir_instant now,
     default:
         break;
     }
+    if (raw_taken)
+        return;
     tapir__drop(iface, TAPIR_DROP_UNKNOWN_PROTOCOL);
     /* Protocol unreachable (RFC 1122 §3.2.2.1); for IPv6 a parameter problem pointing at
      * the Next Header field that named it (RFC 8200 §4, RFC 4443 §3.4 code 1). */
