@@ -27,6 +27,7 @@ curl:/usr/bin/curl
 apache2-utils:/usr/bin/ab
 netcat-openbsd:/bin/nc.openbsd
 bc:/usr/bin/bc
+dnsmasq-base:/usr/sbin/dnsmasq
 "
 
 missing=""

@@ -36,6 +36,9 @@ struct app_common {
     uint64_t seed;
     double duration_s; /* 0: until stopped */
     int verbose;
+    /* DNS (apps/common/resolve.c): --dns servers in order; none given: the gateway. */
+    struct tapir_ip_addr dns[3];
+    unsigned dns_count;
 };
 
 /* Codes for the long options (above any short option character). */
@@ -56,6 +59,7 @@ enum {
     APP_OPT_CORRUPT,
     APP_OPT_SEED,
     APP_OPT_DURATION,
+    APP_OPT_DNS,
 };
 
 /* The entries to put in an app's getopt_long table (plus "-v" in its short options). */
@@ -75,6 +79,7 @@ enum {
         {"corrupt", required_argument, NULL, APP_OPT_CORRUPT},                                     \
         {"seed", required_argument, NULL, APP_OPT_SEED},                                           \
         {"duration", required_argument, NULL, APP_OPT_DURATION},                                   \
+        {"dns", required_argument, NULL, APP_OPT_DNS},                                             \
     {                                                                                              \
         "verbose", no_argument, NULL, 'v'                                                          \
     }
