@@ -248,6 +248,10 @@ int main(int argc, char **argv)
     if (p.host) {
         if (app_resolve_host(&rt, p.host, p.want6 ? 6 : 0, &p.dst) != 0) {
             app_runtime_close(&rt);
+            free(p.sent_at);
+            free(p.data);
+            free(rxq);
+            free(txq);
             return 2;
         }
         tapir_ip_format(&p.dst, p.dst_text);

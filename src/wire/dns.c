@@ -305,6 +305,7 @@ int tapir_dns_parse(const uint8_t *buf, size_t len, struct tapir_dns_repr *out)
     }
     r.msg = buf;
     r.len = off;
+    r.size = len;
     *out = r;
     return 0;
 }
@@ -328,7 +329,7 @@ int tapir_dns_next_question(struct tapir_dns_cursor *c, struct tapir_dns_questio
     if (c->section != TAPIR_DNS_QUESTION || c->left == 0)
         return 0;
     /* The message was validated by tapir_dns_parse, so this cannot fail. */
-    if (parse_question(c->repr->msg, c->repr->len, &c->off, out) != 0)
+    if (parse_question(c->repr->msg, c->repr->size, &c->off, out) != 0)
         return 0;
     c->left--;
     return 1;
@@ -345,7 +346,7 @@ int tapir_dns_next_rr(struct tapir_dns_cursor *c, struct tapir_dns_rr *out)
         c->section++;
         c->left = c->repr->count[c->section];
     }
-    if (parse_rr(c->repr->msg, c->repr->len, &c->off, out) != 0)
+    if (parse_rr(c->repr->msg, c->repr->size, &c->off, out) != 0)
         return 0;
     out->section = c->section;
     c->left--;
@@ -658,7 +659,7 @@ void tapir_dns_print(struct tapir_text *t, const struct tapir_dns_repr *repr)
             print_rr_short(t, &rr);
         }
     }
-    tapir_text_printf(t, " (%zu)", repr->len);
+    tapir_text_printf(t, " (%zu)", repr->size);
 }
 
 static void print_class(struct tapir_text *t, uint16_t rclass)
@@ -716,5 +717,5 @@ void tapir_dns_print_verbose(struct tapir_text *t, const struct tapir_dns_repr *
         tapir_dns_print_rdata(t, &rr);
         tapir_text_puts(t, "\n");
     }
-    tapir_text_printf(t, "  length: %zu\n", repr->len);
+    tapir_text_printf(t, "  length: %zu\n", repr->size);
 }

@@ -508,6 +508,29 @@ static int parse_answer(uint16_t type, const void *rdata, uint16_t rdlen)
     return rc;
 }
 
+/* A pointer may land on bytes whose labels run past the last record (found by the
+ * fuzzer): the cursor must read the name as the parser did. Here the question's name
+ * points at the flags' low byte, a 16-byte label over the counts and past the question. */
+static void test_dns_name_past_last_record(void **state)
+{
+    (void)state;
+    static const uint8_t msg[] = {0x00, 0x01, 0x00, 0x10, 0x00, 0x01, 0,    0,    0,    0,   0,
+                                  0,    0xc0, 0x03, 0x00, 0x01, 0x00, 0x01, 0xaa, 0xbb, 0x00};
+    uint8_t *m = exact_copy(msg, sizeof msg);
+    struct tapir_dns_repr r;
+    assert_int_equal(tapir_dns_parse(m, sizeof msg, &r), 0);
+    assert_int_equal(r.len, 18);
+    assert_int_equal(r.size, 21);
+    struct tapir_dns_cursor c;
+    tapir_dns_cursor_init(&c, &r);
+    struct tapir_dns_question q;
+    assert_int_equal(tapir_dns_next_question(&c, &q), 1);
+    assert_int_equal(q.name.len, 18);
+    assert_int_equal(q.name.wire[0], 16);
+    assert_int_equal(q.type, 1);
+    free(m);
+}
+
 static void test_dns_malformed_records(void **state)
 {
     (void)state;
@@ -625,6 +648,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_dns_rebuild_round_trip),
         cmocka_unit_test(test_dns_every_truncation),
         cmocka_unit_test(test_dns_malformed_names),
+        cmocka_unit_test(test_dns_name_past_last_record),
         cmocka_unit_test(test_dns_malformed_records),
         cmocka_unit_test(test_dns_name_text),
         cmocka_unit_test(test_dns_builder_rules),

@@ -84,6 +84,7 @@ struct tapir_dns_repr {
     uint16_t count[4];  /* indexed by enum tapir_dns_section */
     const uint8_t *msg; /* the whole message: names point into it */
     size_t len;         /* up to the end of the last record; later bytes are ignored */
+    size_t size;        /* bytes given to parse (a name may run into bytes after len) */
 };
 
 struct tapir_dns_question {
