@@ -1,6 +1,7 @@
-/* Fuzz the whole ingress path: frames into an interface (IPv4 and IPv6 addresses, an ICMP
- * echo socket open), through ARP/NDP, reassembly, ICMP and the socket, and whatever it
- * sends in answer. No input may crash it, read or write out of bounds, or leave it
+/* Fuzz the whole ingress path: frames into an interface (IPv4 and IPv6 addresses, ICMP
+ * echo sockets, UDP sockets bound to a port on any address, to a unicast address and to a
+ * group, a raw socket for protocol 253), through ARP/NDP, reassembly, ICMP, UDP and the
+ * sockets, and whatever it sends in answer (the UDP echo answers every datagram). No input may crash it, read or write out of bounds, or leave it
  * unable to answer a clean ping afterwards.
  *
  * Input: a sequence of records [u8 clock step][u16 length][frame bytes]; the clock step
@@ -12,6 +13,8 @@
 #include "tapir/error.h"
 #include "tapir/iface.h"
 #include "tapir/socket/icmp.h"
+#include "tapir/socket/raw.h"
+#include "tapir/socket/udp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,6 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t *mem;
     static size_t mem_len;
     static uint8_t rxq[1 << 16], txq[1 << 16];
+    static uint8_t urxq[3][1 << 17], utxq[3][1 << 17], rawq[2][1 << 17];
+    static uint8_t dgram[65536];
 
     struct fuzz_dev fd = {0};
     struct tapir_device dev = {&fuzz_ops, &fd, TAPIR_MEDIUM_ETHERNET, 1500, 0};
@@ -89,6 +94,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tapir_iface_add_socket(&iface, &s6.link);
     /* A request outstanding, so replies and errors have a socket to reach. */
     tapir_icmp_send_echo(&s4, &gw, 1, "tapir", 5);
+    /* UDP: an echo on port 7 (any address), port 53 on fdaa::1, port 68 on a group. */
+    static struct tapir_udp_socket u[3];
+    static const struct tapir_ip_addr u6 = {.version = TAPIR_IP_V6, .v6 = {{0xfd, 0xaa, [15] = 1}}};
+    static const struct tapir_ip_addr ug = {.version = TAPIR_IP_V4, .v4 = {{239, 1, 2, 3}}};
+    const struct tapir_ip_addr *ua[3] = {NULL, &u6, &ug};
+    const uint16_t up[3] = {7, 53, 68};
+    for (int i = 0; i < 3; i++) {
+        tapir_udp_socket_init(&u[i], urxq[i], sizeof urxq[i], utxq[i], sizeof utxq[i]);
+        u[i].broadcast = true;
+        if (tapir_udp_bind(&u[i], &iface, ua[i], up[i]) != 0)
+            abort();
+        tapir_iface_add_socket(&iface, &u[i].link);
+    }
+    /* A datagram out, so ICMP errors quoting it have a socket to reach. */
+    tapir_udp_send(&u[0], &gw, 9, "tapir", 5);
+    static struct tapir_raw_socket raw;
+    tapir_raw_socket_init(&raw, TAPIR_IP_V4, 253, rawq[0], sizeof rawq[0], rawq[1], sizeof rawq[1]);
+    tapir_iface_add_socket(&iface, &raw.link);
 
     size_t off = 0;
     while (off + 3 <= size) {
@@ -108,6 +131,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ;
         while (tapir_icmp_recv(&s6, &m, buf, sizeof buf) >= 0)
             ;
+        for (int i = 0; i < 3; i++) {
+            struct tapir_udp_meta um;
+            int n;
+            while ((n = tapir_udp_recv(&u[i], &um, dgram, sizeof dgram)) >= 0)
+                if (i == 0)
+                    tapir_udp_send(&u[0], &um.remote, um.remote_port, dgram, (size_t)n);
+            (void)tapir_udp_take_error(&u[i]);
+        }
+        struct tapir_raw_meta rm;
+        while (tapir_raw_recv(&raw, &rm, dgram, sizeof dgram) >= 0)
+            tapir_raw_send(&raw, &rm.src, dgram, 16);
     }
     /* Let every timer run out. */
     for (int i = 0; i < 8; i++) {

@@ -10,8 +10,28 @@
  * ICMP errors (port unreachable, host unreachable, packet too big, ...) whose quoted
  * datagram was sent by this socket are reported on it: tapir_udp_take_error() returns the
  * matching code once (TAPIR_ECONNREFUSED for port unreachable, TAPIR_EHOSTUNREACH for
- * other unreachables and time exceeded, TAPIR_EMSGSIZE for too big), and the last error's
- * details stay readable with tapir_udp_last_icmp().
+ * other unreachables, time exceeded and parameter problem, TAPIR_EMSGSIZE for
+ * fragmentation needed / packet too big), and the last error's details stay readable
+ * with tapir_udp_last_icmp(). The socket is found by the quoted source port and address
+ * (its binding must cover them); source quench and redirects are not reported. There is
+ * no path MTU cache: after a "too big" the caller decides (the interface fragments to its
+ * own MTU only).
+ *
+ * Delivery: a unicast datagram goes to the socket bound to that very address and port,
+ * else to one bound to the port on a wildcard (any, 0.0.0.0 or ::); a broadcast or
+ * multicast datagram goes to every socket bound to the port on a wildcard or on that
+ * broadcast address / group (a socket bound to a unicast address takes no broadcasts, as
+ * on Linux). A datagram no socket takes counts TAPIR_DROP_NO_SOCKET and, if unicast, is
+ * answered with port unreachable. Checksum 0 over IPv4 means "none" and is accepted; over
+ * IPv6 it is invalid and the datagram counts TAPIR_DROP_UDP_MALFORMED (RFC 8200 §8.1).
+ *
+ * Sending: the source is the one asked for in the options, else the socket's bound
+ * unicast address, else the interface's choice; when the interface has no IPv4 address,
+ * a datagram to 255.255.255.255 goes from 0.0.0.0. Broadcasts go to ff:ff:ff:ff:ff:ff
+ * and multicast to the group's MAC without ARP or NDP, multicast with TTL 1 unless
+ * multicast_ttl or the options say otherwise. Datagrams queue until the next poll; while
+ * ARP/NDP resolves a neighbour the interface holds only the newest datagram for it
+ * (RFC 1122 §2.3.2.2), so a burst to an unresolved neighbour loses all but the last.
  *
  * DHCP and DNS are built on this API (src/socket/dhcp.c, dns.c): they own a UDP socket
  * the caller passes them.
@@ -97,18 +117,28 @@ struct tapir_udp_socket {
 int tapir_udp_socket_init(struct tapir_udp_socket *s, void *rx_buf, size_t rx_len, void *tx_buf,
                           size_t tx_len);
 
-/* Bind to `local` (NULL or version NONE: any address of either family; an IPv4 or IPv6
- * address of the interface; a multicast group to receive only that group) and `port`
- * (0: an ephemeral port from the interface's range, RFC 6056). Returns 0,
- * TAPIR_EADDRINUSE when another socket registered on `iface` holds the same address and
- * port, TAPIR_ENOADDR for an address the interface does not have. */
+/* Bind to `local` (NULL or version NONE: any address of either family; 0.0.0.0 or "::":
+ * any address of that family only; an IPv4 or IPv6 address of the interface; an IPv4
+ * broadcast address, limited or directed; a multicast group to receive only that group)
+ * and `port` (0: an ephemeral port from the interface's range, RFC 6056 Algorithm 4, the
+ * range TCP uses, tapir_iface_tcp_port_range(); never a port another UDP socket of the
+ * interface holds). Returns 0; TAPIR_EADDRINUSE when another UDP socket registered on
+ * `iface` holds the same address and port (the any-address binding and a family's
+ * wildcard count as the same), or no ephemeral port is free; TAPIR_ENOADDR for an
+ * address the interface does not have; TAPIR_EINVAL when `s` is already bound. Binding
+ * does not register the socket: call tapir_iface_add_socket() (sockets not registered
+ * hold no port). */
 int tapir_udp_bind(struct tapir_udp_socket *s, struct tapir_iface *iface,
                    const struct tapir_ip_addr *local, uint16_t port);
 
 /* Queue a datagram of `len` bytes to remote:port (65507 bytes at most over IPv4, 65527
  * over IPv6). Sent at the next tapir_iface_poll(). Returns `len`, TAPIR_EAGAIN when the
- * send buffer is full, TAPIR_EMSGSIZE when too long, TAPIR_EINVAL when unbound, for port
- * 0, or a broadcast destination without `broadcast` set. */
+ * send buffer is full, TAPIR_EMSGSIZE when too long (for the protocol, or for the whole
+ * send buffer), TAPIR_EINVAL when unbound, for port 0, an unspecified destination, a
+ * destination of the other family than the bound address, a source option that is not
+ * allowed, or 255.255.255.255 without `broadcast` set. What fails at the poll (no source
+ * address, no route, a directed broadcast without `broadcast`: TAPIR_EINVAL) counts
+ * tx_failed and is reported once by tapir_udp_take_error(). */
 int tapir_udp_send(struct tapir_udp_socket *s, const struct tapir_ip_addr *remote, uint16_t port,
                    const void *data, size_t len);
 int tapir_udp_send_opts(struct tapir_udp_socket *s, const struct tapir_ip_addr *remote,
@@ -122,7 +152,7 @@ int tapir_udp_recv(struct tapir_udp_socket *s, struct tapir_udp_meta *meta, void
 bool tapir_udp_can_recv(const struct tapir_udp_socket *s);
 bool tapir_udp_can_send(const struct tapir_udp_socket *s, size_t len);
 
-/* A send failure or ICMP error seen since the last call, then 0. */
+/* A send failure or ICMP error seen since the last call (the latest), then 0. */
 int tapir_udp_take_error(struct tapir_udp_socket *s);
 /* The last ICMP error's details; false when none has arrived. */
 bool tapir_udp_last_icmp(const struct tapir_udp_socket *s, struct tapir_udp_icmp_error *out);
