@@ -125,6 +125,7 @@ static void send_udp(struct tapir_dns_resolver *r, struct tapir_dns_query *q, ta
     q->state = SLOT_UDP;
     q->asked |= (uint8_t)(1u << q->server);
     q->deadline = now + r->cfg.timeouts_us[q->round];
+    q->sent_at = now;
     if (len > 0 && tapir_udp_send(r->udp, &r->cfg.servers[q->server], r->cfg.server_port, msg,
                                   (size_t)len) == len)
         r->stats.queries_sent++;
@@ -368,7 +369,24 @@ static void drain_udp(struct tapir_dns_resolver *r, tapir_instant now)
         }
         take_answer(r, q, &m, server, false, now);
     }
-    (void)tapir_udp_take_error(r->udp); /* unanswered servers time out */
+    /* RFC 1122 §4.1.3.3: ICMP errors reach the application. Port or host unreachable
+     * for the server a query is waiting on, about a datagram sent since it asked: that
+     * server is no use for this query, so the next one is asked now rather than after the
+     * timeout. Other errors (and a neighbour that never answered) are left to it. */
+    int err = tapir_udp_take_error(r->udp);
+    struct tapir_udp_icmp_error icmp;
+    if ((err != TAPIR_ECONNREFUSED && err != TAPIR_EHOSTUNREACH) ||
+        !tapir_udp_last_icmp(r->udp, &icmp) || icmp.remote_port != r->cfg.server_port)
+        return;
+    for (unsigned i = 0; i < r->slot_count; i++) {
+        struct tapir_dns_query *q = &r->slots[i];
+        if (q->state == SLOT_UDP && icmp.received_at >= q->sent_at &&
+            tapir_ip_equal(&icmp.remote, &r->cfg.servers[q->server])) {
+            r->stats.unreachable++;
+            q->failed |= (uint8_t)(1u << q->server);
+            next_server(r, q, now);
+        }
+    }
 }
 
 /* ---- TCP (RFC 7766) ---------------------------------------------------------------------- */

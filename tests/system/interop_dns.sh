@@ -2,7 +2,8 @@
 # tapir's stub resolver against dnsmasq on the kernel side of a TAP, in a private network
 # namespace: A, AAAA and a three-step CNAME chain (tapir-dig prints them like
 # `dig +noall +answer`); NXDOMAIN (exit 1); a first server that never answers (nobody has
-# its address) is left after its second for the next; 40 A records do not fit in 512
+# its address) is left after its second for the next, and one that answers with port
+# unreachable at once; 40 A records do not fit in 512
 # bytes, so dnsmasq sets TC and tapir asks again over TCP; nothing answering at all gives
 # exit 2; tapir-ping and tapir-get take a name (a.test is an address of the kernel's TAP,
 # with python's HTTP server on it).
@@ -80,6 +81,14 @@ took=$(( ($(date +%s%N) - start) / 1000000 ))
 check "dead first server, then the next" expect 0 <<<"a.test.${T}0${T}IN${T}A${T}192.168.69.7"
 check "the answer came from the second server" grep -q 'SERVER: 192.168.69.100#53 (UDP)' "$OUT/dig.err"
 check "after the first server's 1 s ($took ms)" test "$took" -ge 1000
+
+# 192.168.69.7 is the kernel's, with nothing on port 53: its port unreachable sends tapir
+# to the next server at once.
+start=$(date +%s%N)
+dig a.test --dns 192.168.69.7 --dns 192.168.69.100
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+check "port unreachable first server, then the next" expect 0 <<<"a.test.${T}0${T}IN${T}A${T}192.168.69.7"
+check "without waiting for its timeout ($took ms)" test "$took" -lt 900
 
 dig big.test
 check "big.test: 40 addresses" test "$(grep -c "${T}A${T}10\.0\.0\." "$OUT/dig.out")" = 40

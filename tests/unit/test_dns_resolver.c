@@ -542,6 +542,27 @@ static void test_timing_servfail_next_at_once(void **state)
     env_close(&e);
 }
 
+/* Nothing listens on .101:53: B's port unreachable makes the resolver ask .100 at once,
+ * not a second later. */
+static void test_timing_port_unreachable_next_at_once(void **state)
+{
+    (void)state;
+    static struct env e;
+    env_open(&e, (const char *[]){"192.168.69.101", "192.168.69.100"}, 2);
+    tapir_iface_remove_socket(&e.n.b.iface, &e.srv[1].s.link);
+    e.srv[0].reply = reply_simple;
+    tapir_instant t0 = e.n.clock.now_us;
+    int h = tapir_dns_query(&e.r, "a.test", TAPIR_DNS_TYPE_A, t0);
+    struct tapir_dns_result res;
+    assert_int_equal(wait_result(&e, h, &res, 10 * SEC), 0);
+    assert_int_equal(e.n.clock.now_us, t0);
+    assert_int_equal(e.srv[0].seen, 1);
+    assert_int_equal(e.srv[0].q[0].at, t0);
+    assert_int_equal(tapir_dns_stats(&e.r)->unreachable, 1);
+    assert_int_equal(tapir_dns_stats(&e.r)->timeouts, 0);
+    env_close(&e);
+}
+
 static void test_answer_nxdomain_and_nodata(void **state)
 {
     (void)state;
@@ -759,6 +780,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_timing_next_server_after_timeout),
         cmocka_unit_test(test_timing_every_round),
         cmocka_unit_test(test_timing_servfail_next_at_once),
+        cmocka_unit_test(test_timing_port_unreachable_next_at_once),
         cmocka_unit_test(test_answer_nxdomain_and_nodata),
         cmocka_unit_test(test_answer_cname_chains),
         cmocka_unit_test(test_answer_concurrent),

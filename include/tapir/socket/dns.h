@@ -20,8 +20,9 @@
  * What a query does:
  * - Servers (up to TAPIR_DNS_MAX_SERVERS) are tried in order, each for the timeout of
  *   the round (default 1 s, 2 s, 4 s: three rounds over every server), the next one as
- *   soon as one times out, refuses or fails (SERVFAIL, REFUSED, NOTIMP, FORMERR). An
- *   answer from any server already asked in this query is taken, however late.
+ *   soon as one times out, refuses or fails (SERVFAIL, REFUSED, NOTIMP, FORMERR), or an
+ *   ICMP error says its port or host cannot be reached (RFC 1122 §4.1.3.3). An answer
+ *   from any server already asked in this query is taken, however late.
  * - Spoofing defences (RFC 5452 §9): the query ID comes from the caller's rng, and so
  *   does the source port (a random port of 49152..65535, redrawn when taken): a fresh one
  *   whenever a query starts with no other query in flight (concurrent queries share the
@@ -117,6 +118,7 @@ struct tapir_dns_query {
     uint8_t asked;  /* bit per server asked with the current ID */
     uint8_t failed; /* bit per server that answered with a failure */
     tapir_instant deadline;
+    tapir_instant sent_at;       /* of the last datagram */
     struct tapir_dns_name qname; /* the name asked now (the chain's end after a restart) */
     struct tapir_dns_result result;
 };
@@ -131,6 +133,7 @@ struct tapir_dns_stats {
     uint64_t server_failures; /* SERVFAIL, REFUSED, NOTIMP, FORMERR */
     uint64_t truncated;       /* answers with TC */
     uint64_t send_failures;   /* tapir_udp_send refused */
+    uint64_t unreachable;     /* ICMP port/host unreachable from a server: left at once */
 };
 
 struct tapir_dns_resolver {
