@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "common/resolve.h"
 #include "common/runtime.h"
 #include "tapir/error.h"
 #include "tapir/socket/tcp.h"
@@ -17,8 +18,9 @@
 static void usage(FILE *out)
 {
     fputs("usage: tapir-get [OPTIONS] URL [-o FILE]\n"
-          "Fetch URL (http://ADDRESS[:PORT]/PATH, ADDRESS an IPv4 or [IPv6] literal) with\n"
-          "tapir's TCP. The body goes to FILE or stdout; a progress bar goes to stderr when it\n"
+          "Fetch URL (http://HOST[:PORT]/PATH, HOST an IPv4 or [IPv6] literal, or a name\n"
+          "resolved through the --dns servers) with tapir's TCP. The body goes to FILE or stdout; "
+          "a progress bar goes to stderr when it\n"
           "is a terminal, then a throughput line.\n"
           "  -o FILE     write the body to FILE\n"
           "  -W SECONDS  give up after this long without progress (default 30)\n"
@@ -30,6 +32,7 @@ static void usage(FILE *out)
 
 struct url {
     struct tapir_ip_addr addr;
+    bool is_name; /* host is a name, resolved once the interface is up */
     uint16_t port;
     char host[64];
     const char *path;
@@ -56,9 +59,15 @@ static int parse_url(const char *text, struct url *u)
         host[end - p] = '\0';
         p = end;
     }
-    if (tapir_ip_addr_parse(host, &u->addr) != 0)
-        return -1;
-    snprintf(u->host, sizeof u->host, u->addr.version == TAPIR_IP_V6 ? "[%s]" : "%s", host);
+    struct tapir_dns_name name;
+    u->is_name = false;
+    if (tapir_ip_addr_parse(host, &u->addr) != 0) {
+        if (tapir_dns_name_from_text(host, &name) != 0)
+            return -1;
+        u->is_name = true;
+    }
+    snprintf(u->host, sizeof u->host, !u->is_name && u->addr.version == TAPIR_IP_V6 ? "[%s]" : "%s",
+             host);
     u->port = 80;
     if (*p == ':') {
         char *e;
@@ -124,7 +133,7 @@ int main(int argc, char **argv)
     struct url u;
     if (optind != argc - 1 || parse_url(argv[optind], &u) != 0) {
         fprintf(stderr, "tapir-get: %s\n",
-                optind >= argc ? "missing URL" : "bad URL (http://ADDRESS[:PORT]/PATH)");
+                optind >= argc ? "missing URL" : "bad URL (http://HOST[:PORT]/PATH)");
         return 2;
     }
     int out = 1;
@@ -137,6 +146,14 @@ int main(int argc, char **argv)
     if (rc != 0)
         return rc;
 
+    if (u.is_name) {
+        char name[64];
+        snprintf(name, sizeof name, "%s", u.host);
+        if (app_resolve_host(&rt, name, 0, &u.addr) != 0) {
+            app_runtime_close(&rt);
+            return 2;
+        }
+    }
     static struct tapir_tcp_socket s;
     static uint8_t rxbuf[BUF], txbuf[65536], body[BUF];
     tapir_tcp_socket_init(&s, NULL, rxbuf, sizeof rxbuf, txbuf, sizeof txbuf);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/resolve.h"
 #include "common/runtime.h"
 #include "tapir/error.h"
 #include "tapir/socket/icmp.h"
@@ -17,7 +18,8 @@
 static void usage(FILE *out)
 {
     fputs("usage: tapir-ping [OPTIONS] DEST\n"
-          "Send ICMP echo requests to DEST (an IPv4 or IPv6 address) from tapir's own\n"
+          "Send ICMP echo requests to DEST (an IPv4 or IPv6 address, or a name resolved\n"
+          "through the --dns servers) from tapir's own\n"
           "stack and print the replies as iputils ping does.\n"
           "  -c COUNT    stop after COUNT replies or requests (default: until stopped)\n"
           "  -i SECONDS  interval between requests, fractions allowed (default 1)\n"
@@ -40,6 +42,9 @@ struct ping_state {
     double rtt_min, rtt_max, rtt_sum, rtt_sum2;
     tapir_instant *sent_at; /* per sequence number */
     uint8_t *data;
+    /* DEST given as a name: resolved once the interface is up (apps/common/resolve.c). */
+    const char *host;
+    bool want6;
 };
 
 static const char *error_text(uint8_t version, uint8_t type, uint8_t code)
@@ -195,6 +200,13 @@ static int parse_args(int argc, char **argv, struct app_common *opt, struct ping
         usage(stderr);
         return 2;
     }
+    p->want6 = want6;
+    struct tapir_dns_name name;
+    if (tapir_ip_addr_parse(argv[optind], &p->dst) != 0 &&
+        tapir_dns_name_from_text(argv[optind], &name) == 0) {
+        p->host = argv[optind];
+        return 0;
+    }
     if (tapir_ip_addr_parse(argv[optind], &p->dst) != 0 ||
         (want6 && p->dst.version != TAPIR_IP_V6)) {
         fprintf(stderr, "tapir-ping: '%s' is not an %s address\n", argv[optind],
@@ -239,15 +251,26 @@ int main(int argc, char **argv)
         free(txq);
         return rc;
     }
+    if (p.host) {
+        if (app_resolve_host(&rt, p.host, p.want6 ? 6 : 0, &p.dst) != 0) {
+            app_runtime_close(&rt);
+            free(p.sent_at);
+            free(p.data);
+            free(rxq);
+            free(txq);
+            return 2;
+        }
+        tapir_ip_format(&p.dst, p.dst_text);
+    }
+    const char *shown = p.host ? p.host : p.dst_text;
     tapir_icmp_socket_init(&p.sock, (enum tapir_ip_version)p.dst.version, (uint16_t)getpid(), rxq,
                            qlen, txq, qlen);
     tapir_iface_add_socket(&rt.iface, &p.sock.link);
 
     if (p.dst.version == TAPIR_IP_V4)
-        printf("PING %s (%s) %zu(%zu) bytes of data.\n", p.dst_text, p.dst_text, p.size,
-               p.size + 28);
+        printf("PING %s (%s) %zu(%zu) bytes of data.\n", shown, p.dst_text, p.size, p.size + 28);
     else
-        printf("PING %s(%s) %zu data bytes\n", p.dst_text, p.dst_text, p.size);
+        printf("PING %s(%s) %zu data bytes\n", shown, p.dst_text, p.size);
     fflush(stdout);
 
     tapir_instant start = app_now();

@@ -168,6 +168,13 @@ int app_common_option(struct app_common *c, const char *prog, int code, const ch
     case 'v':
         c->verbose++;
         return 1;
+    case APP_OPT_DNS:
+        if (c->dns_count >= sizeof c->dns / sizeof c->dns[0])
+            return bad(prog, "dns", arg, "at most 3 servers");
+        if (tapir_ip_addr_parse(arg, &c->dns[c->dns_count]) != 0)
+            return bad(prog, "dns", arg, "an IPv4 or IPv6 address");
+        c->dns_count++;
+        return 1;
     default:
         return 0;
     }
@@ -188,6 +195,7 @@ void app_common_usage(FILE *out)
           "  --mtu N            IP MTU (default: the device's)\n"
           "  --no-slaac         no IPv6 autoconfiguration: no router solicitations, RAs\n"
           "                     ignored, fe80:: usable at once without DAD\n"
+          "  --dns ADDR         DNS server, repeatable up to 3, tried in order (default: --gw)\n"
           "Capture and faults (faults apply in each direction):\n"
           "  --pcap FILE        write every frame in and out to a pcap file\n"
           "  --drop PCT         drop PCT percent of frames\n"

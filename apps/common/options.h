@@ -43,6 +43,9 @@ struct app_common {
     unsigned join_count;
     /* IPv6 autoconfiguration (on unless --no-slaac). */
     bool slaac;
+    /* DNS (apps/common/resolve.c): --dns servers in order; none given: the gateway. */
+    struct tapir_ip_addr dns[3];
+    unsigned dns_count;
 };
 
 /* Codes for the long options (above any short option character). */
@@ -65,6 +68,7 @@ enum {
     APP_OPT_DURATION,
     APP_OPT_JOIN,
     APP_OPT_NO_SLAAC,
+    APP_OPT_DNS,
 };
 
 /* The entries to put in an app's getopt_long table (plus "-v" in its short options). */
@@ -86,6 +90,7 @@ enum {
         {"duration", required_argument, NULL, APP_OPT_DURATION},                                   \
         {"join", required_argument, NULL, APP_OPT_JOIN},                                           \
         {"no-slaac", no_argument, NULL, APP_OPT_NO_SLAAC},                                         \
+        {"dns", required_argument, NULL, APP_OPT_DNS},                                             \
     {                                                                                              \
         "verbose", no_argument, NULL, 'v'                                                          \
     }

@@ -11,7 +11,7 @@ static const char *const layer_names[TAPIR_LAYER_COUNT_] = {
     [TAPIR_LAYER_ICMPV4] = "icmpv4",     [TAPIR_LAYER_ICMPV6] = "icmpv6",
     [TAPIR_LAYER_UDP] = "udp",           [TAPIR_LAYER_TCP] = "tcp",
     [TAPIR_LAYER_IGMP] = "igmp",         [TAPIR_LAYER_DHCPV4] = "dhcpv4",
-    [TAPIR_LAYER_PAYLOAD] = "payload",
+    [TAPIR_LAYER_PAYLOAD] = "payload",   [TAPIR_LAYER_DNS] = "dns",
 };
 
 const char *tapir_layer_name(enum tapir_layer layer)
@@ -34,6 +34,30 @@ static int record(struct tapir_dissection *d, enum tapir_layer layer, int error,
     return error;
 }
 
+/* DNS on port 53 (RFC 1035 §4.2.1 over UDP). The layer is recorded with its error, so a
+ * malformed message shows as such. */
+static int walk_dns_udp(struct tapir__walk *w, size_t off)
+{
+    if (w->udp.src_port != TAPIR_DNS_PORT && w->udp.dst_port != TAPIR_DNS_PORT)
+        return 0;
+    int rc = tapir_dns_parse(w->udp.payload, w->udp.payload_len, &w->dns);
+    return record(&w->d, TAPIR_LAYER_DNS, rc, off, rc == 0 ? w->dns.len : w->udp.payload_len);
+}
+
+/* RFC 7766 §8: over TCP each message follows a 2-byte length. A segment need not hold a
+ * whole message, so only one that does (starting at a message) is shown as DNS. */
+static void walk_dns_tcp(struct tapir__walk *w, size_t off)
+{
+    if ((w->tcp.src_port != TAPIR_DNS_PORT && w->tcp.dst_port != TAPIR_DNS_PORT) ||
+        w->tcp.payload_len < 2)
+        return;
+    size_t mlen = (size_t)w->tcp.payload[0] << 8 | w->tcp.payload[1];
+    if (mlen > w->tcp.payload_len - 2 || tapir_dns_parse(w->tcp.payload + 2, mlen, &w->dns) != 0 ||
+        w->dns.len != mlen)
+        return;
+    record(&w->d, TAPIR_LAYER_DNS, 0, off + 2, mlen);
+}
+
 /* Transport parsers verify with the pseudo-header first; if only the checksum is wrong,
  * parse again without it so the packet can still be shown (as tcpdump does). */
 #define PARSE_TRANSPORT(w, call_with_ph, call_without)                                             \
@@ -43,13 +67,16 @@ static int record(struct tapir_dissection *d, enum tapir_layer layer, int error,
             (w)->bad_checksum = true;                                                              \
     } while (0)
 
-/* Above UDP: DHCPv4 on its ports (RFC 2131 §4.1); `rc` is UDP's own result. */
+/* Above UDP: DHCPv4 on its ports (RFC 2131 §4.1), DNS on port 53; `rc` is UDP's own
+ * result. */
 static int walk_udp_payload(struct tapir__walk *w, size_t off, int rc)
 {
     const struct tapir_udp_repr *u = &w->udp;
     if (u->src_port != TAPIR_DHCPV4_SERVER_PORT && u->src_port != TAPIR_DHCPV4_CLIENT_PORT &&
-        u->dst_port != TAPIR_DHCPV4_SERVER_PORT && u->dst_port != TAPIR_DHCPV4_CLIENT_PORT)
-        return rc;
+        u->dst_port != TAPIR_DHCPV4_SERVER_PORT && u->dst_port != TAPIR_DHCPV4_CLIENT_PORT) {
+        int drc = walk_dns_udp(w, off + TAPIR_UDP_HEADER_LEN);
+        return rc != 0 ? rc : drc;
+    }
     int drc = tapir_dhcpv4_parse(u->payload, u->payload_len, &w->dhcpv4);
     record(&w->d, TAPIR_LAYER_DHCPV4, drc, off + TAPIR_UDP_HEADER_LEN, u->payload_len);
     return rc != 0 ? rc : drc;
@@ -81,7 +108,10 @@ static int walk_transport(struct tapir__walk *w, uint8_t protocol, const uint8_t
     case TAPIR_IP_PROTO_TCP:
         PARSE_TRANSPORT(w, tapir_tcp_parse(buf, len, ph, &w->tcp),
                         tapir_tcp_parse(buf, len, NULL, &w->tcp));
-        return record(&w->d, TAPIR_LAYER_TCP, rc, off, len);
+        record(&w->d, TAPIR_LAYER_TCP, rc, off, len);
+        if (rc == 0 || w->bad_checksum)
+            walk_dns_tcp(w, off + (size_t)(w->tcp.payload - buf));
+        return rc;
     default:
         record(&w->d, TAPIR_LAYER_PAYLOAD, 0, off, len);
         return 0;

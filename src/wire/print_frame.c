@@ -33,6 +33,24 @@ static void print_path(struct tapir_text *t, const struct tapir__walk *w,
         print_ipv6_ext_names(t, &w->ipv6);
 }
 
+/* The application layer above UDP/TCP (DNS), after `sep`; false when there is none. A
+ * malformed one follows the UDP words: "UDP, length 5 [bad dns: truncated]". */
+static bool print_app(struct tapir_text *t, const struct tapir__walk *w, const char *sep)
+{
+    if (w->d.count == 0 || w->d.layers[w->d.count - 1].layer != TAPIR_LAYER_DNS)
+        return false;
+    const struct tapir_layer_span *s = &w->d.layers[w->d.count - 1];
+    if (s->error != 0) {
+        tapir_udp_print(t, &w->udp);
+        tapir_text_puts(t, " ");
+        print_bad(t, s);
+        return true;
+    }
+    tapir_text_puts(t, sep);
+    tapir_dns_print(t, &w->dns);
+    return true;
+}
+
 static void print_transport(struct tapir_text *t, const struct tapir__walk *w,
                             const struct tapir_layer_span *s, const struct tapir_ip_addr *src,
                             const struct tapir_ip_addr *dst, uint8_t protocol, size_t payload_len)
@@ -67,10 +85,13 @@ static void print_transport(struct tapir_text *t, const struct tapir__walk *w,
     case TAPIR_LAYER_TCP:
         print_path(t, w, src, dst, w->tcp.src_port, w->tcp.dst_port);
         tapir_tcp_print(t, &w->tcp);
+        print_app(t, w, " ");
         break;
     case TAPIR_LAYER_UDP:
         print_path(t, w, src, dst, w->udp.src_port, w->udp.dst_port);
-        tapir_udp_print(t, &w->udp);
+        /* tcpdump shows what it understands above UDP instead of the length. */
+        if (!print_app(t, w, ""))
+            tapir_udp_print(t, &w->udp);
         break;
     case TAPIR_LAYER_ICMPV4:
         print_path(t, w, src, dst, -1, -1);
@@ -118,7 +139,7 @@ static void print_ipv4(struct tapir_text *t, const struct tapir__walk *w)
     }
     const struct tapir_layer_span *s = NULL;
     for (size_t i = 0; i < w->d.count; i++)
-        if (w->d.layers[i].layer > TAPIR_LAYER_IPV6 && w->d.layers[i].layer != TAPIR_LAYER_PAYLOAD)
+        if (w->d.layers[i].layer >= TAPIR_LAYER_ICMPV4 && w->d.layers[i].layer <= TAPIR_LAYER_TCP)
             s = &w->d.layers[i];
     print_transport(t, w, s, &src, &dst, w->ipv4.protocol, w->ipv4.payload_len);
 }
@@ -136,7 +157,7 @@ static void print_ipv6(struct tapir_text *t, const struct tapir__walk *w)
     }
     const struct tapir_layer_span *s = NULL;
     for (size_t i = 0; i < w->d.count; i++)
-        if (w->d.layers[i].layer > TAPIR_LAYER_IPV6 && w->d.layers[i].layer != TAPIR_LAYER_PAYLOAD)
+        if (w->d.layers[i].layer >= TAPIR_LAYER_ICMPV4 && w->d.layers[i].layer <= TAPIR_LAYER_TCP)
             s = &w->d.layers[i];
     print_transport(t, w, s, &src, &dst, w->ipv6.upper_protocol, w->ipv6.payload_len);
 }
@@ -246,6 +267,9 @@ static void print_verbose(struct tapir_text *t, const struct tapir__walk *w)
             break;
         case TAPIR_LAYER_DHCPV4:
             tapir_dhcpv4_print_verbose(t, &w->dhcpv4);
+            break;
+        case TAPIR_LAYER_DNS:
+            tapir_dns_print_verbose(t, &w->dns);
             break;
         default:
             tapir_text_printf(t, "Payload\n  length: %zu\n", s->len);

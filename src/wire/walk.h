@@ -9,6 +9,7 @@
 
 #include "tapir/wire/arp.h"
 #include "tapir/wire/dhcpv4.h"
+#include "tapir/wire/dns.h"
 #include "tapir/wire/dissect.h"
 #include "tapir/wire/ethernet.h"
 #include "tapir/wire/icmpv4.h"
@@ -31,6 +32,7 @@ struct tapir__walk {
     struct tapir_tcp_repr tcp;
     struct tapir_igmp_repr igmp;
     struct tapir_dhcpv4_repr dhcpv4;
+    struct tapir_dns_repr dns; /* DNS: UDP/TCP port 53 */
     /* The transport checksum failed but the header parsed without it: shown, flagged. */
     bool bad_checksum;
 };

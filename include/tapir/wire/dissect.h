@@ -31,6 +31,9 @@ enum tapir_layer {
     TAPIR_LAYER_IGMP,
     TAPIR_LAYER_DHCPV4,  /* UDP to or from port 67 or 68 */
     TAPIR_LAYER_PAYLOAD, /* bytes above the last header tapir parses */
+    /* DNS: a message on UDP or TCP port 53 (over TCP: after the 2-byte length prefix, and
+     * only a segment that holds one whole message). */
+    TAPIR_LAYER_DNS,
     TAPIR_LAYER_COUNT_
 };
 
