@@ -126,6 +126,19 @@ static void print_fragment(struct tapir_text *t, uint8_t protocol, uint32_t iden
                       more ? ", more" : "", len);
 }
 
+/* The layer the one-line form describes after the IP header: the last of ICMP, IGMP,
+ * UDP, TCP or DHCP (DNS is printed by the UDP and TCP lines themselves). */
+static const struct tapir_layer_span *upper_layer(const struct tapir__walk *w)
+{
+    const struct tapir_layer_span *s = NULL;
+    for (size_t i = 0; i < w->d.count; i++) {
+        enum tapir_layer l = w->d.layers[i].layer;
+        if (l >= TAPIR_LAYER_ICMPV4 && l != TAPIR_LAYER_PAYLOAD && l != TAPIR_LAYER_DNS)
+            s = &w->d.layers[i];
+    }
+    return s;
+}
+
 static void print_ipv4(struct tapir_text *t, const struct tapir__walk *w)
 {
     struct tapir_ip_addr src = {.version = TAPIR_IP_V4, .v4 = w->ipv4.src};
@@ -137,10 +150,7 @@ static void print_ipv4(struct tapir_text *t, const struct tapir__walk *w)
                        w->ipv4.payload_len);
         return;
     }
-    const struct tapir_layer_span *s = NULL;
-    for (size_t i = 0; i < w->d.count; i++)
-        if (w->d.layers[i].layer >= TAPIR_LAYER_ICMPV4 && w->d.layers[i].layer <= TAPIR_LAYER_TCP)
-            s = &w->d.layers[i];
+    const struct tapir_layer_span *s = upper_layer(w);
     print_transport(t, w, s, &src, &dst, w->ipv4.protocol, w->ipv4.payload_len);
 }
 
@@ -155,10 +165,7 @@ static void print_ipv6(struct tapir_text *t, const struct tapir__walk *w)
                        w->ipv6.more_frags, w->ipv6.payload_len);
         return;
     }
-    const struct tapir_layer_span *s = NULL;
-    for (size_t i = 0; i < w->d.count; i++)
-        if (w->d.layers[i].layer >= TAPIR_LAYER_ICMPV4 && w->d.layers[i].layer <= TAPIR_LAYER_TCP)
-            s = &w->d.layers[i];
+    const struct tapir_layer_span *s = upper_layer(w);
     print_transport(t, w, s, &src, &dst, w->ipv6.upper_protocol, w->ipv6.payload_len);
 }
 
