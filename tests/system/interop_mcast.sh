@@ -4,10 +4,12 @@
 # IGMPv3 and MLDv2 reports, each twice (robustness 2), with TTL/hop limit 1 and the Router
 # Alert; a general query crafted with scapy (Linux is no querier) is answered with the
 # current state; an IGMPv2 query turns tapir's answers into IGMPv2 reports. The kernel's
-# UDP datagrams to the groups reach tapir only when it has joined them: tapir has no UDP
-# socket yet, so an accepted datagram counts as drop_no_socket and a refused one as
-# drop_multicast_not_joined (the counters tapir-host prints on exit). ICMP echo to a
-# group is not used: tapir, like Linux (icmp_echo_ignore_broadcasts), does not answer it.
+# UDP datagrams to the groups reach tapir only when it has joined them: tapir-host has no
+# UDP socket on the port, so an accepted datagram counts as drop_no_socket and a refused
+# one as drop_multicast_not_joined (the counters tapir-host prints on exit). ICMP echo to
+# a group is not used: tapir, like Linux (icmp_echo_ignore_broadcasts), does not answer
+# it. Then tapir-mcast GROUP PORT (IPv4 and IPv6) prints exactly the datagrams sent to
+# its group and port, none for another group or port, and leaves the group on exit.
 . "$(dirname "$0")/lib.sh"
 enter_namespace "$@"
 setup_tap tap0
@@ -156,6 +158,65 @@ if [ "$FAILS" != 0 ]; then
     lines join >&2
     cat "$OUT/join.log" >&2
 fi
+
+# --- tapir-mcast: a UDP socket on the group gets that group's datagrams, only those -------
+# send_to GROUP PORT N: N datagrams "to GROUP k" from the kernel out of tap0.
+send_to() {
+    $PY - "$@" <<'PY'
+import socket, sys
+group, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+idx = socket.if_nametoindex("tap0")
+if ":" in group:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, idx)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 1)
+    dst = (group, port, 0, idx)
+else:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("192.168.69.100"))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+    dst = (group, port)
+for k in range(n):
+    s.sendto(b"to %s %d" % (group.encode(), k), dst)
+PY
+}
+# mcast_app NAME GROUP OTHER_GROUP: tapir-mcast GROUP 5000 --count 3 while the kernel sends
+# 2 datagrams to OTHER_GROUP:5000, 2 to GROUP:5001 and 3 to GROUP:5000.
+mcast_app() {
+    local name=$1 group=$2 other=$3 i
+    dump_start "$name"
+    "$BIN/tapir-mcast" --tap tap0 --no-slaac --count 3 "$group" 5000 >"$OUT/$name.out" \
+        2>"$OUT/$name.err" &
+    local pid=$!
+    for i in $(seq 100); do
+        grep -q "^joined $group" "$OUT/$name.out" 2>/dev/null && break
+        sleep 0.05
+    done
+    check "tapir-mcast $group: its join report is on the wire" \
+        wait_count "$name" 'report' 1 5
+    send_to "$other" 5000 2
+    send_to "$group" 5001 2
+    send_to "$group" 5000 3
+    for i in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill "$pid" 2>/dev/null
+    wait "$pid"
+    check "tapir-mcast $group: exits 0 after --count 3" test $? = 0
+    dump_stop
+    check "tapir-mcast $group: exactly the group's 3 datagrams on port 5000, in order" \
+        diff <(grep '^from' "$OUT/$name.out" | sed 's/ port [0-9]*:/:/') \
+        <(for k in 0 1 2; do
+            n=$(printf 'to %s %d' "$group" $k | wc -c)
+            src=192.168.69.100
+            case $group in *:*) src=fdaa::100 ;; esac
+            echo "from $src: $n bytes: to $group $k"
+        done)
+    check "tapir-mcast $group: the leave went out on exit" wait_count "$name" "$4" 1 2
+}
+mcast_app app4 239.1.2.3 239.1.2.4 'gaddr 239.1.2.3 to_in'
+mcast_app app6 ff15::1234 ff15::1235 'gaddr ff15::1234 to_in'
 
 check "tapir-host --join rejects a unicast address (exit 2)" bash -c \
     "'$BIN/tapir-host' --tap tap0 --join 192.168.69.7 >/dev/null 2>&1; [ \$? = 2 ]"
