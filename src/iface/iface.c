@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "iface_internal.h"
+#include "tapir/wire/ipv6.h"
 #include "iface_tcp_scale.h"
 #include "iface_udp.h"
 #include "tapir/socket/icmp.h"
@@ -289,18 +290,31 @@ static void reasm_poll(struct tapir_iface *iface, tapir_instant now)
     unsigned n = tapir__reasm_expire(&iface->reasm, now, &expired);
     for (unsigned i = 0; i < n; i++)
         tapir__drop(iface, TAPIR_DROP_FRAG_TIMEOUT);
-    /* RFC 792 / RFC 1122 §3.3.2: tell the sender (only when fragment zero arrived). */
-    if (expired.used && expired.header_len > 0 && expired.version == 4) {
+    /* RFC 792 / RFC 1122 §3.3.2 and RFC 8200 §4.5: tell the sender, only when fragment
+     * zero arrived. The quote is that fragment: its headers and the start of its data
+     * (IPv4: the first 8 bytes, as RFC 792 asks; IPv6: as much as the error may carry,
+     * RFC 4443 §3.3, which tapir__icmp_error trims to the minimum MTU). */
+    if (expired.used && expired.header_len > 0) {
         struct tapir__ip_info info;
         memset(&info, 0, sizeof info);
         info.src = expired.src;
         info.dst = expired.dst;
-        uint8_t quote[60 + 8];
+        uint32_t first = 0; /* bytes received from offset 0 on */
+        for (unsigned i = 0; i < expired.range_count; i++)
+            if (expired.ranges[i].first == 0)
+                first = (uint32_t)expired.ranges[i].last + 1;
+        uint32_t data = expired.version == 4 ? 8 : TAPIR_IPV6_MIN_MTU - 48 - expired.header_len;
+        if (data > first)
+            data = first;
+        uint8_t quote[TAPIR_IPV6_MIN_MTU];
         memcpy(quote, expired.header, expired.header_len);
-        memcpy(quote + expired.header_len, expired.buf, 8);
+        memcpy(quote + expired.header_len, expired.buf, data);
         info.packet = quote;
-        info.packet_len = expired.header_len + 8u;
-        tapir__icmp_error(iface, now, &info, 11, 1, 0);
+        info.packet_len = expired.header_len + data;
+        if (expired.version == 4)
+            tapir__icmp_error(iface, now, &info, 11, 1, 0);
+        else
+            tapir__icmp_error(iface, now, &info, 3, 1, 0); /* ICMPv6 Time Exceeded */
     }
 }
 

@@ -207,7 +207,7 @@ static void ipv6_input(struct tapir_iface *iface, tapir_instant now, const uint8
         struct tapir__reasm_out out;
         int rc = tapir__reasm_add(&iface->reasm, now, 6, &info.src, &info.dst, ip.upper_protocol,
                                   ip.frag_ident, ip.frag_offset, ip.more_frags, ip.payload,
-                                  ip.payload_len, NULL, 0, &out);
+                                  ip.payload_len, buf, tapir_ipv6_header_len(&ip), &out);
         if (rc != TAPIR__REASM_COMPLETE) {
             count_reasm_drop(iface, rc);
             return;

@@ -172,9 +172,11 @@ int tapir__reasm_add(struct tapir__reasm *r, tapir_instant now, uint8_t version,
     if ((version != 4 && version != 6) || src == NULL || dst == NULL ||
         (payload == NULL && payload_len > 0))
         return discard(r, NULL, TAPIR__REASM_MALFORMED);
-    /* Only an IPv4 header is kept (for the ICMP quote, RFC 792); at most 60 bytes. */
-    if (version == 6)
-        header_len = 0;
+    /* The first fragment's headers are kept for the ICMP quote (RFC 792, RFC 8200 §4.5):
+     * IPv4's with its options, IPv6's fixed header with the extension headers up to the
+     * Fragment header; at most 60 bytes (a longer IPv6 chain is not quoted). */
+    if (header_len > sizeof r->slots[0].header)
+        header_len = version == 6 ? 0 : header_len;
     if (header_len > sizeof r->slots[0].header || (header_len > 0 && header == NULL))
         return discard(r, NULL, TAPIR__REASM_MALFORMED);
 
@@ -182,7 +184,7 @@ int tapir__reasm_add(struct tapir__reasm *r, tapir_instant now, uint8_t version,
      * in the 65535-byte Total Length with the payload. Until the first fragment is seen,
      * this fragment's header is the best lower bound (options not copied into later
      * fragments only make the first header longer, RFC 791 §3.1). */
-    uint32_t limit = IP_MAX_LEN - (uint32_t)header_len;
+    uint32_t limit = IP_MAX_LEN - (version == 4 ? (uint32_t)header_len : 0u);
 
     /* An atomic fragment (offset 0, no more fragments) is a whole datagram: processed in
      * isolation, never joined to nor disturbing fragments with the same key (RFC 6946
@@ -304,9 +306,9 @@ unsigned tapir__reasm_expire(struct tapir__reasm *r, tapir_instant now,
         struct tapir__reasm_slot *s = &r->slots[i];
         if (!s->used || now < s->deadline)
             continue;
-        /* RFC 1122 §3.3.2 and RFC 792: a Time Exceeded (fragment reassembly) goes back
-         * only when the first fragment arrived, quoting its header and first 8 bytes. */
-        if (expired != NULL && !expired->used && s->version == 4 && s->header_len > 0)
+        /* RFC 1122 §3.3.2 / RFC 792 and RFC 8200 §4.5: a Time Exceeded (fragment
+         * reassembly) goes back only when the first fragment arrived, quoting it. */
+        if (expired != NULL && !expired->used && s->header_len > 0)
             *expired = *s;
         s->used = false;
         r->stats.timeouts++;

@@ -367,6 +367,23 @@ static void test_ipv4_reassembly_cases(void **state)
     netsim_free(&n);
 }
 
+/* The last frame stack A received (its interface trace hook). */
+struct last_frame {
+    uint8_t frame[2048];
+    size_t len;
+};
+
+static void keep_last_rx(void *ctx, enum tapir_trace_dir dir, const uint8_t *frame, size_t len,
+                         enum tapir_medium medium)
+{
+    (void)medium;
+    struct last_frame *l = ctx;
+    if (dir != TAPIR_TRACE_RX || len > sizeof l->frame)
+        return;
+    memcpy(l->frame, frame, len);
+    l->len = len;
+}
+
 static void frag_v6(struct netsim *n, uint32_t ident, const uint8_t *payload, size_t off,
                     size_t len, bool more)
 {
@@ -435,10 +452,48 @@ static void test_ipv6_reassembly_cases(void **state)
     netsim_settle(&n);
     assert_int_equal(b->drops[TAPIR_DROP_FRAG_OVERSIZE], 1);
 
-    frag_v6(&n, 6, msg, 0, 1200, true);
+    /* Only a later fragment: after the timeout the datagram is dropped, nobody told. */
+    uint64_t err0 = b->icmp_errors_sent;
+    frag_v6(&n, 7, msg, 1200, sizeof msg - 1200, false);
     netsim_settle(&n);
     netsim_advance(&n, 31 * TAPIR_US_PER_S);
     assert_int_equal(b->drops[TAPIR_DROP_FRAG_TIMEOUT], 1);
+    assert_int_equal(b->icmp_errors_sent, err0);
+
+    /* Only the first fragment: the sender gets an ICMPv6 Time Exceeded, code 1 (fragment
+     * reassembly time exceeded, RFC 8200 §4.5), quoting that fragment: its IPv6 and
+     * Fragment headers and as much of its data as fits in 1280 bytes. */
+    static struct last_frame seen;
+    memset(&seen, 0, sizeof seen);
+    n.a.iface.cfg.trace = keep_last_rx;
+    n.a.iface.cfg.trace_ctx = &seen;
+    frag_v6(&n, 6, msg, 0, 1200, true);
+    netsim_settle(&n);
+    netsim_advance(&n, 29 * TAPIR_US_PER_S);
+    assert_int_equal(b->drops[TAPIR_DROP_FRAG_TIMEOUT], 1);
+    netsim_advance(&n, 2 * TAPIR_US_PER_S);
+    assert_int_equal(b->drops[TAPIR_DROP_FRAG_TIMEOUT], 2);
+    assert_int_equal(b->icmp_errors_sent - err0, 1);
+    struct tapir_eth_repr eth;
+    assert_int_equal(tapir_eth_parse(seen.frame, seen.len, &eth), 0);
+    struct tapir_ipv6_repr ip6;
+    assert_int_equal(tapir_ipv6_parse(eth.payload, eth.payload_len, &ip6), 0);
+    assert_int_equal(ip6.upper_protocol, 58);
+    assert_int_equal(eth.payload_len, 1280); /* the minimum MTU, filled */
+    struct tapir_icmpv6_repr err;
+    struct tapir_pseudo_header eph = {
+        .protocol = 58, .src = netsim_ip("fdaa::100"), .dst = netsim_ip("fdaa::1")};
+    assert_int_equal(tapir_icmpv6_parse(ip6.payload, ip6.payload_len, &eph, &err), 0);
+    assert_int_equal(err.type, 3);
+    assert_int_equal(err.code, 1);
+    /* The quote: the fragment's 40 + 8 header bytes (ident 6, offset 0, M set), then its
+     * data from the start. */
+    assert_int_equal(err.data_len, 1280 - 48);
+    assert_int_equal(err.data[6], 44);
+    assert_int_equal(err.data[40], 58);
+    assert_int_equal(err.data[43] & 1, 1);
+    assert_int_equal(err.data[47], 6);
+    assert_memory_equal(err.data + 48, msg, 1280 - 48 - 48);
     netsim_free(&n);
 }
 

@@ -39,8 +39,9 @@ struct tapir__reasm_slot {
     bool have_last;
     unsigned range_count;
     struct tapir__reasm_range ranges[TAPIR_REASM_MAX_FRAGS];
-    /* The first fragment's IPv4 header (with options), so ICMP time-exceeded can quote
-     * it (RFC 792) and the delivered datagram keeps TTL/TOS. */
+    /* The first fragment's IPv4 header (with options) or IPv6 header through the Fragment
+     * header, so ICMP time exceeded can quote it (RFC 792, RFC 8200 §4.5) and a delivered
+     * IPv4 datagram keeps TTL/TOS. */
     uint8_t header[60];
     uint8_t header_len;
     uint8_t *buf; /* TAPIR_REASM_BUF_LEN bytes */
@@ -82,8 +83,9 @@ void tapir__reasm_init(struct tapir__reasm *r, uint8_t *mem, tapir_instant timeo
 
 /* Add one fragment: `src`/`dst`/`protocol`/`ident` identify the datagram (RFC 791 §2.3;
  * RFC 8200 §4.5 without protocol), `offset` is in bytes, `more` is the MF/M flag,
- * `payload` the fragment's data. `header`/`header_len` (IPv4 header of this fragment) are
- * kept from the fragment at offset 0. A duplicate of an already-received range with the
+ * `payload` the fragment's data. `header`/`header_len` (this fragment's IPv4 header, or
+ * its IPv6 header through the Fragment header) are kept from the fragment at offset 0, for
+ * the ICMP time exceeded a timeout sends. A duplicate of an already-received range with the
  * same bytes is ignored as PENDING; any other overlap discards the datagram.
  * An atomic fragment (offset 0, no more) is complete by itself and never touches a slot
  * (RFC 6946): then `out->payload` is `payload` itself. A datagram whose deadline has passed
