@@ -200,6 +200,19 @@ static void ipv6_input(struct tapir_iface *iface, tapir_instant now, const uint8
         tapir__drop(iface, TAPIR_DROP_IPV6_BAD_SOURCE);
         return;
     }
+    /* RFC 8200 §4.4: a Routing header with Segments Left above 0 asks us to pass the packet
+     * on along a route of a type we do not implement (a host forwards nothing): discard it
+     * with a Parameter Problem, code 0, at its Routing Type. With Segments Left 0 the
+     * header is ignored and our address is the final destination, which is then also the
+     * one the upper-layer checksum covers (§8.1). */
+    for (unsigned i = 0; i < ip.ext_count; i++) {
+        size_t at = TAPIR_IPV6_HEADER_LEN + ip.exts[i].offset;
+        if (ip.exts[i].type == TAPIR_IPV6_NH_ROUTING && ip.exts[i].len >= 4 && buf[at + 3] != 0) {
+            tapir__drop(iface, TAPIR_DROP_IPV6_MALFORMED);
+            tapir__icmp_error(iface, now, &info, 4, 0, (uint32_t)(at + 2));
+            return;
+        }
+    }
 
     const uint8_t *payload = ip.payload;
     size_t payload_len = ip.payload_len;

@@ -523,6 +523,72 @@ static void send_udp_v4(struct netsim *n, const char *dst, uint16_t port)
 /* UDP to a closed port: port unreachable, rate limited to a burst of 10. Echo to an
  * address B does not own, and to broadcast: no answer. An unknown protocol: protocol
  * unreachable. */
+/* RFC 8200 §4.4: an echo request carrying a Routing header (an unknown type, 253) is
+ * answered when Segments Left is 0 (the header is ignored) and, with Segments Left 1,
+ * discarded with a Parameter Problem, code 0, pointing at the Routing Type (byte 42). */
+static void test_ipv6_routing_header(void **state)
+{
+    (void)state;
+    static struct netsim n;
+    netsim_init(&n, NULL, 0);
+    netsim_settle(&n);
+    static struct last_frame seen;
+    memset(&seen, 0, sizeof seen);
+    n.a.iface.cfg.trace = keep_last_rx;
+    n.a.iface.cfg.trace_ctx = &seen;
+    const struct tapir_iface_stats *b = stats(&n.b);
+    uint8_t data[32], msg[40];
+    memset(data, 0x5a, sizeof data);
+    struct tapir_icmpv6_repr icmp = {.type = TAPIR_ICMPV6_ECHO_REQUEST,
+                                     .rest = tapir_icmpv6_echo_rest(9, 1),
+                                     .data = data,
+                                     .data_len = sizeof data};
+    struct tapir_pseudo_header ph = {.protocol = 58};
+    ph.src = netsim_ip("fdaa::1");
+    ph.dst = netsim_ip("fdaa::100");
+    assert_int_equal(tapir_icmpv6_emit(&icmp, &ph, msg, sizeof msg), (int)sizeof msg);
+    for (uint8_t left = 0; left < 2; left++) {
+        /* Next Header 58, length 0 (8 bytes), Routing Type 253, Segments Left, reserved. */
+        const uint8_t rh[8] = {58, 0, 253, left, 0, 0, 0, 0};
+        struct tapir_ipv6_repr ip;
+        memset(&ip, 0, sizeof ip);
+        ip.src = ph.src.v6;
+        ip.dst = ph.dst.v6;
+        ip.next_header = 43;
+        ip.hop_limit = 64;
+        ip.ext = rh;
+        ip.ext_len = sizeof rh;
+        ip.payload = msg;
+        ip.payload_len = sizeof msg;
+        uint8_t pkt[128];
+        int pl = tapir_ipv6_emit(&ip, pkt, sizeof pkt);
+        assert_true(pl > 0);
+        uint64_t replies = b->echo_replies_sent, errors = b->icmp_errors_sent;
+        inject_ip(&n, pkt, (size_t)pl);
+        netsim_settle(&n);
+        assert_int_equal(b->echo_replies_sent - replies, left == 0 ? 1 : 0);
+        assert_int_equal(b->icmp_errors_sent - errors, left == 0 ? 0 : 1);
+        struct tapir_eth_repr eth;
+        assert_int_equal(tapir_eth_parse(seen.frame, seen.len, &eth), 0);
+        struct tapir_ipv6_repr back;
+        assert_int_equal(tapir_ipv6_parse(eth.payload, eth.payload_len, &back), 0);
+        struct tapir_icmpv6_repr r;
+        struct tapir_pseudo_header bph = {
+            .protocol = 58, .src = netsim_ip("fdaa::100"), .dst = netsim_ip("fdaa::1")};
+        assert_int_equal(tapir_icmpv6_parse(back.payload, back.payload_len, &bph, &r), 0);
+        if (left == 0) {
+            assert_int_equal(r.type, TAPIR_ICMPV6_ECHO_REPLY);
+        } else {
+            assert_int_equal(r.type, 4);
+            assert_int_equal(r.code, 0);
+            assert_int_equal(r.rest, 42); /* the pointer */
+            assert_int_equal(r.data_len, (size_t)pl);
+            assert_memory_equal(r.data, pkt, (size_t)pl);
+        }
+    }
+    netsim_free(&n);
+}
+
 static void test_icmp_errors_and_filters(void **state)
 {
     (void)state;
@@ -579,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_fragmented_ping),
         cmocka_unit_test(test_ipv4_reassembly_cases),
         cmocka_unit_test(test_ipv6_reassembly_cases),
+        cmocka_unit_test(test_ipv6_routing_header),
         cmocka_unit_test(test_icmp_errors_and_filters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
