@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make demo: the Linux kernel and tapir ping each other over a TAP, IPv4 and IPv6,
-# fragmented and not, inside a private network namespace that vanishes afterwards.
+# fragmented and not, fetch over HTTP both ways, and tapir takes a DHCP lease and resolves
+# names from dnsmasq while its own sniffer watches, all inside a private network namespace
+# that vanishes afterwards.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=$PWD/build/bin
@@ -80,6 +82,41 @@ done
     grep -E 'Mbit/s|tapir-get:' | sed 's/^/    /'
 cmp -s "$OUT/got.bin" "$OUT/www/file.bin" && echo "    identical to the served file (50 MB)"
 kill "$SERVER" 2>/dev/null || true
+
+say "dnsmasq on the kernel side: tapir takes a DHCP lease (tapir-dhcp) and resolves names (tapir-dig)"
+dnsmasq --keep-in-foreground --no-resolv --no-hosts --conf-file=/dev/null --user=root \
+    --port 53 --listen-address=192.168.69.100 --bind-interfaces --interface=tap0 \
+    --dhcp-range=192.168.69.50,192.168.69.60,255.255.255.0,120s \
+    --dhcp-leasefile="$OUT/leases" --pid-file="$OUT/dnsmasq.pid" \
+    --log-facility="$OUT/dnsmasq.log" --local=/test/ \
+    --host-record=kernel.test,192.168.69.100,fdaa::100 --cname=www.test,kernel.test &
+DNSMASQ=$!
+for _ in $(seq 100); do
+    ss -lnu 2>/dev/null | grep -q '192.168.69.100:53 ' && break
+    sleep 0.05
+done
+echo "  tapir-dhcp (discover, offer, RFC 5227 ARP probes for a few seconds, request, ack;"
+echo "  stopped once it has its lease, it releases it)"
+"$BIN/tapir-dhcp" --tap tap0 --duration 30 >"$OUT/dhcp.out" 2>/dev/null &
+DHCP=$!
+for _ in $(seq 300); do grep -q '^lease' "$OUT/dhcp.out" && break; sleep 0.05; done
+kill -INT "$DHCP" 2>/dev/null || true
+wait "$DHCP" 2>/dev/null || true
+sed 's/^/    /' "$OUT/dhcp.out"
+echo "  tapir-dig www.test (a CNAME, then A and AAAA)"
+"$BIN/tapir-dig" --tap tap0 www.test @192.168.69.100 2>/dev/null | sed 's/^/    /'
+"$BIN/tapir-dig" --tap tap0 -t AAAA www.test @192.168.69.100 2>/dev/null | sed 's/^/    /'
+echo "  tapir-ping kernel.test, while tapir-dump (tapir's sniffer) watches tap0:"
+"$BIN/tapir-dump" -i tap0 -c 6 -n 'icmp or udp port 53' >"$OUT/dump.txt" 2>"$OUT/dump.err" &
+DUMP=$!
+for _ in $(seq 100); do grep -q 'listening' "$OUT/dump.err" && break; sleep 0.05; done
+"$BIN/tapir-ping" --tap tap0 --dns 192.168.69.100 -c 2 -i 0.2 kernel.test 2>/dev/null | sed 's/^/    /'
+for _ in $(seq 100); do kill -0 "$DUMP" 2>/dev/null || break; sleep 0.05; done
+kill "$DUMP" 2>/dev/null || true
+wait "$DUMP" 2>/dev/null || true
+cut -c 1-150 "$OUT/dump.txt" | sed 's/^/    /'
+kill "$DNSMASQ" 2>/dev/null || true
+wait "$DNSMASQ" 2>/dev/null || true
 
 say "A short decoded trace of what tapir-host saw and sent (tapir-decode $OUT/tapir.pcap)"
 "$BIN/tapir-decode" "$OUT/tapir.pcap" | head -n 14 | cut -c 1-150
