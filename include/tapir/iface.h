@@ -69,6 +69,8 @@ enum tapir_drop_reason {
     TAPIR_DROP_TOO_BIG,           /* outbound: over MTU with DF / over 65535 */
     TAPIR_DROP_TX_FULL,           /* outbound: device refused the frame */
     TAPIR_DROP_ICMP_RATE_LIMITED, /* an ICMP error we chose not to send (RFC 1812 §4.3.2.8) */
+    /* TCP ICMP errors: one quoting a sequence number not in flight (RFC 5927 §4.1). */
+    TAPIR_DROP_ICMP_OUT_OF_WINDOW,
     TAPIR_DROP_COUNT_
 };
 
