@@ -10,7 +10,10 @@
 enum kind { IGNORE, SOFT, HARD, TOO_BIG };
 
 /* RFC 9293 §3.9.2.2's classes, with the unclassified unreachable codes as soft; *err is the
- * error a soft or hard one stands for. */
+ * error a soft or hard one stands for: TAPIR_EHOSTUNREACH for every soft one (Linux says
+ * ENETUNREACH for a network, EPROTO for a parameter problem; one code is enough to say
+ * that an ICMP error came, and the set of codes stays small), TAPIR_ECONNREFUSED for the
+ * hard ones. */
 static enum kind classify_v4(uint8_t type, uint8_t code, int *err)
 {
     *err = TAPIR_EHOSTUNREACH;
@@ -23,14 +26,8 @@ static enum kind classify_v4(uint8_t type, uint8_t code, int *err)
             return HARD;
         case TAPIR_ICMPV4_UNREACH_FRAG_NEEDED:
             return TOO_BIG;
-        case TAPIR_ICMPV4_UNREACH_NET:
-        case TAPIR_ICMPV4_UNREACH_NET_UNKNOWN:
-        case TAPIR_ICMPV4_UNREACH_NET_PROHIBITED:
-        case TAPIR_ICMPV4_UNREACH_NET_TOS:
-            *err = TAPIR_ENOROUTE;
-            return SOFT;
         default:
-            return SOFT; /* 1, 5, and the other codes RFC 9293 does not classify */
+            return SOFT; /* 0, 1, 5, and the codes RFC 9293 does not classify */
         }
     case TAPIR_ICMPV4_TIME_EXCEEDED:
     case TAPIR_ICMPV4_PARAM_PROBLEM:
@@ -49,9 +46,7 @@ static enum kind classify_v6(uint8_t type, uint8_t code, int *err)
             *err = TAPIR_ECONNREFUSED;
             return HARD;
         }
-        if (code == TAPIR_ICMPV6_UNREACH_NO_ROUTE)
-            *err = TAPIR_ENOROUTE;
-        return SOFT; /* 3, and the other codes RFC 9293 does not classify */
+        return SOFT; /* 0, 3, and the codes RFC 9293 does not classify */
     case TAPIR_ICMPV6_PACKET_TOO_BIG:
         return TOO_BIG;
     case TAPIR_ICMPV6_TIME_EXCEEDED:

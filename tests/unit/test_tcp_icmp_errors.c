@@ -216,13 +216,13 @@ static void test_soft_established_v4(void **state)
 {
     (void)state;
     static const struct soft list[] = {
-        {TAPIR_ICMPV4_DEST_UNREACHABLE, TAPIR_ICMPV4_UNREACH_NET, TAPIR_ENOROUTE},
+        {TAPIR_ICMPV4_DEST_UNREACHABLE, TAPIR_ICMPV4_UNREACH_NET, TAPIR_EHOSTUNREACH},
         {TAPIR_ICMPV4_DEST_UNREACHABLE, TAPIR_ICMPV4_UNREACH_HOST, TAPIR_EHOSTUNREACH},
         {TAPIR_ICMPV4_DEST_UNREACHABLE, TAPIR_ICMPV4_UNREACH_SRC_ROUTE_FAILED, TAPIR_EHOSTUNREACH},
         {TAPIR_ICMPV4_TIME_EXCEEDED, TAPIR_ICMPV4_TTL_EXCEEDED, TAPIR_EHOSTUNREACH},
         {TAPIR_ICMPV4_PARAM_PROBLEM, TAPIR_ICMPV4_PARAM_POINTER, TAPIR_EHOSTUNREACH},
         {TAPIR_ICMPV4_DEST_UNREACHABLE, TAPIR_ICMPV4_UNREACH_ADMIN_PROHIBITED, TAPIR_EHOSTUNREACH},
-        {TAPIR_ICMPV4_DEST_UNREACHABLE, TAPIR_ICMPV4_UNREACH_NET_PROHIBITED, TAPIR_ENOROUTE},
+        {TAPIR_ICMPV4_DEST_UNREACHABLE, TAPIR_ICMPV4_UNREACH_NET_PROHIBITED, TAPIR_EHOSTUNREACH},
     };
     run_soft_established("192.168.69.1", "192.168.69.100", list, sizeof list / sizeof list[0]);
 }
@@ -231,7 +231,7 @@ static void test_soft_established_v6(void **state)
 {
     (void)state;
     static const struct soft list[] = {
-        {TAPIR_ICMPV6_DST_UNREACH, TAPIR_ICMPV6_UNREACH_NO_ROUTE, TAPIR_ENOROUTE},
+        {TAPIR_ICMPV6_DST_UNREACH, TAPIR_ICMPV6_UNREACH_NO_ROUTE, TAPIR_EHOSTUNREACH},
         {TAPIR_ICMPV6_DST_UNREACH, TAPIR_ICMPV6_UNREACH_ADDR, TAPIR_EHOSTUNREACH},
         {TAPIR_ICMPV6_TIME_EXCEEDED, TAPIR_ICMPV6_HOP_LIMIT_EXCEEDED, TAPIR_EHOSTUNREACH},
         {TAPIR_ICMPV6_PARAM_PROBLEM, TAPIR_ICMPV6_PARAM_UNKNOWN_NEXT_HEADER, TAPIR_EHOSTUNREACH},
@@ -290,11 +290,18 @@ static void test_soft_syn_sent_v6(void **state)
                       TAPIR_ICMPV6_UNREACH_ADDR, TAPIR_EHOSTUNREACH);
 }
 
+static void test_soft_syn_sent_v4_net(void **state)
+{
+    (void)state;
+    run_soft_syn_sent("192.168.69.1", "192.168.69.100", true, TAPIR_ICMPV4_DEST_UNREACHABLE,
+                      TAPIR_ICMPV4_UNREACH_NET, TAPIR_EHOSTUNREACH);
+}
+
 static void test_soft_syn_sent_v6_no_route(void **state)
 {
     (void)state;
     run_soft_syn_sent("fdaa::1", "fdaa::100", true, TAPIR_ICMPV6_DST_UNREACH,
-                      TAPIR_ICMPV6_UNREACH_NO_ROUTE, TAPIR_ENOROUTE);
+                      TAPIR_ICMPV6_UNREACH_NO_ROUTE, TAPIR_EHOSTUNREACH);
 }
 
 /* Control: no ICMP, TAPIR_ETIMEDOUT. */
@@ -436,7 +443,7 @@ static void test_out_of_window(void **state)
     assert_int_equal(s->stats.icmp_soft_errors, 1);
     icmp_about_a(TAPIR_ICMPV4_DEST_UNREACHABLE, TAPIR_ICMPV4_UNREACH_NET, una);
     assert_int_equal(s->stats.icmp_soft_errors, 2);
-    assert_int_equal(tapir_tcp_soft_error(s), TAPIR_ENOROUTE);
+    assert_int_equal(tapir_tcp_soft_error(s), TAPIR_EHOSTUNREACH);
     /* Source Quench and an unknown connection: unhandled, the socket untouched. */
     assert_int_equal(drops(&t.n.a, TAPIR_DROP_ICMP_UNHANDLED), 0);
     icmp_about_a(TAPIR_ICMPV4_SOURCE_QUENCH, 0, una);
@@ -458,6 +465,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_soft_established_v6),
         cmocka_unit_test(test_soft_syn_sent_v4),
         cmocka_unit_test(test_soft_syn_sent_v6),
+        cmocka_unit_test(test_soft_syn_sent_v4_net),
         cmocka_unit_test(test_soft_syn_sent_v6_no_route),
         cmocka_unit_test(test_soft_syn_sent_none),
         cmocka_unit_test(test_hard_syn_sent_port_v4),

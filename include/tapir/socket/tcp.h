@@ -279,8 +279,8 @@ const struct tapir_tcp_stats *tapir_tcp_stats(const struct tapir_tcp_socket *s);
  * ICMPv6 1, 2, 5, 6: prohibited, beyond scope, policy, reject route): they say the same
  * thing and prove no more. A soft error never ends the connection (MUST-56), in any
  * state: it is recorded (tapir_tcp_soft_error(), stats.icmp_soft_errors) as
- * TAPIR_ENOROUTE for the "network" codes (IPv4 0, 6, 9, 11; ICMPv6 0) and
- * TAPIR_EHOSTUNREACH for the others, and reported if and when the connection times out:
+ * TAPIR_EHOSTUNREACH (Linux tells ENETUNREACH and EPROTO apart; we have one code for
+ * "an ICMP error said so"), and reported if and when the connection times out:
  * a connection whose retransmissions, persist or keepalive probes go unanswered ends with
  * the recorded error instead of TAPIR_ETIMEDOUT (RFC 1122 §4.2.3.9's DISCUSSION; Linux
  * does the same, so a connect() that times out after a host unreachable reports
