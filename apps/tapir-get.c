@@ -253,6 +253,9 @@ int main(int argc, char **argv)
         if (now - last_data > (tapir_instant)(wait_s * 1e6)) {
             fprintf(stderr, "tapir-get: no progress for %.0f s (state %s)\n", wait_s,
                     tapir_tcp_state_name(tapir_tcp_state(&s)));
+            if (tapir_tcp_soft_error(&s) != 0) /* an ICMP error about the connection */
+                fprintf(stderr, "tapir-get: %s:%u: %s\n", u.host, u.port,
+                        tapir_strerror(tapir_tcp_soft_error(&s)));
             result = in_body ? 1 : 2;
             break;
         }

@@ -75,6 +75,8 @@ enum tapir_drop_reason {
     /* Multicast membership: an IGMP or MLD message that does not parse or fails the checks
      * of RFC 3376 §4 / RFC 3810 §5 (MLD from a non-link-local source, ...). */
     TAPIR_DROP_MCAST_INVALID,
+    /* TCP ICMP errors: one quoting a sequence number not in flight (RFC 5927 §4.1). */
+    TAPIR_DROP_ICMP_OUT_OF_WINDOW,
     TAPIR_DROP_COUNT_
 };
 

@@ -48,6 +48,7 @@ static const char *const drop_names[TAPIR_DROP_COUNT_] = {
     [TAPIR_DROP_TX_FULL] = "tx_full",
     [TAPIR_DROP_ICMP_RATE_LIMITED] = "icmp_rate_limited",
     [TAPIR_DROP_MCAST_INVALID] = "mcast_invalid",
+    [TAPIR_DROP_ICMP_OUT_OF_WINDOW] = "icmp_out_of_window",
 };
 
 const char *tapir_drop_reason_name(enum tapir_drop_reason reason)

@@ -191,17 +191,20 @@ void tapir__icmpv4_input(struct tapir_iface *iface, tapir_instant now,
     if (tapir_icmpv4_is_error(icmp.type)) {
         /* Which of our echo requests does it quote? (RFC 792: header + 8 bytes.) */
         struct tapir_ipv4_repr q;
-        /* Fragmentation needed about one of our TCP segments (RFC 1191): its connection
-         * lowers its MSS. */
-        if (icmp.type == TAPIR_ICMPV4_DEST_UNREACHABLE && icmp.code == 4 &&
-            tapir_ipv4_quoted_parse(icmp.data, icmp.data_len, &q) == 0 &&
+        /* About one of our TCP segments (RFC 1122 §4.2.3.9): its connection takes soft and
+         * hard errors, and fragmentation needed (RFC 1191) lowers its MSS. */
+        if (tapir_ipv4_quoted_parse(icmp.data, icmp.data_len, &q) == 0 &&
             q.protocol == TAPIR_IP_PROTO_TCP) {
             struct tapir_ip_addr local = {.version = TAPIR_IP_V4, .v4 = q.src};
             struct tapir_ip_addr remote = {.version = TAPIR_IP_V4, .v4 = q.dst};
-            unsigned mtu = icmp.next_hop_mtu;
-            if (mtu == 0) /* a router from before RFC 1191 */
-                mtu = mtu_plateau((unsigned)(icmp.data[2] << 8 | icmp.data[3]));
-            if (tapir__tcp_icmp_too_big(iface, &local, &remote, q.payload, q.payload_len, mtu))
+            unsigned mtu = 0;
+            if (icmp.type == TAPIR_ICMPV4_DEST_UNREACHABLE && icmp.code == 4) {
+                mtu = icmp.next_hop_mtu;
+                if (mtu == 0) /* a router from before RFC 1191 */
+                    mtu = mtu_plateau((unsigned)(icmp.data[2] << 8 | icmp.data[3]));
+            }
+            if (tapir__tcp_icmp_error(iface, &local, &remote, q.payload, q.payload_len, TAPIR_IP_V4,
+                                      icmp.type, icmp.code, mtu))
                 return;
         }
         /* About a datagram of one of our UDP sockets: reported there. */

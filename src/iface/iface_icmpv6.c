@@ -218,16 +218,16 @@ void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
         /* The quoted packet: a fixed IPv6 header, then (no extension headers in what we
          * send) our echo request. */
         const uint8_t *q = icmp.data;
-        /* Packet too big about one of our TCP segments (RFC 8201 §4): its connection
-         * lowers its MSS. */
-        if (icmp.type == TAPIR_ICMPV6_PACKET_TOO_BIG && icmp.data_len >= 40 + 8 &&
-            (q[0] >> 4) == 6 && q[6] == TAPIR_IP_PROTO_TCP) {
+        /* About one of our TCP segments (RFC 4443 §3, RFC 9293 §3.9.2.2): its connection
+         * takes soft and hard errors, and packet too big (RFC 8201 §4) lowers its MSS. */
+        if (icmp.data_len >= 40 + 8 && (q[0] >> 4) == 6 && q[6] == TAPIR_IP_PROTO_TCP) {
             struct tapir_ip_addr local = {.version = TAPIR_IP_V6};
             struct tapir_ip_addr remote = {.version = TAPIR_IP_V6};
             memcpy(local.v6.bytes, q + 8, 16);
             memcpy(remote.v6.bytes, q + 24, 16);
-            unsigned mtu = icmp.rest > 65535 ? 65535 : (unsigned)icmp.rest;
-            if (tapir__tcp_icmp_too_big(iface, &local, &remote, q + 40, icmp.data_len - 40, mtu))
+            uint32_t mtu = icmp.rest > 65535 ? 65535 : icmp.rest;
+            if (tapir__tcp_icmp_error(iface, &local, &remote, q + 40, icmp.data_len - 40,
+                                      TAPIR_IP_V6, icmp.type, icmp.code, mtu))
                 return;
         }
         /* About a datagram of one of our UDP sockets: reported there. */

@@ -96,12 +96,14 @@ void tapir__tcp_segment_input(struct tapir_iface *iface, tapir_instant now,
                               const struct tapir__ip_info *ip, const uint8_t *buf, size_t len);
 void tapir__tcp_sockets_poll(struct tapir_iface *iface, tapir_instant now);
 tapir_instant tapir__tcp_sockets_poll_at(const struct tapir_iface *iface);
-/* An ICMP "fragmentation needed" / "packet too big" reporting `mtu` about our segment
- * local -> remote whose TCP header (at least 8 bytes) it quotes: the connection's MSS
- * follows. False when no connection owns the quoted 4-tuple. */
-bool tapir__tcp_icmp_too_big(struct tapir_iface *iface, const struct tapir_ip_addr *local,
-                             const struct tapir_ip_addr *remote, const uint8_t *tcp, size_t len,
-                             unsigned mtu);
+/* An ICMP (`version` TAPIR_IP_V4) or ICMPv6 error of `type` and `code` about our segment
+ * local -> remote whose TCP header (at least 8 bytes) it quotes, `info` the MTU of a
+ * "fragmentation needed" / "packet too big": the connection takes it (soft and hard errors,
+ * the path MTU: src/socket/tcp_icmp.c), or ignores it as stale (counted). False when no
+ * connection owns the quoted 4-tuple or TCP does not act on the type. */
+bool tapir__tcp_icmp_error(struct tapir_iface *iface, const struct tapir_ip_addr *local,
+                           const struct tapir_ip_addr *remote, const uint8_t *tcp, size_t len,
+                           uint8_t version, uint8_t type, uint8_t code, uint32_t info);
 
 /* ---- iface_icmpv6.c / iface_ndp.c ---- */
 /* Send an ICMPv6 error from `from` (tapir__icmp_error has checked and rate-limited it). */

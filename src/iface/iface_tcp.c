@@ -187,9 +187,9 @@ tapir_instant tapir__tcp_sockets_poll_at(const struct tapir_iface *iface)
     return at;
 }
 
-bool tapir__tcp_icmp_too_big(struct tapir_iface *iface, const struct tapir_ip_addr *local,
-                             const struct tapir_ip_addr *remote, const uint8_t *tcp, size_t len,
-                             unsigned mtu)
+bool tapir__tcp_icmp_error(struct tapir_iface *iface, const struct tapir_ip_addr *local,
+                           const struct tapir_ip_addr *remote, const uint8_t *tcp, size_t len,
+                           uint8_t version, uint8_t type, uint8_t code, uint32_t info)
 {
     /* The quoted segment's first 8 bytes: ports and sequence number (RFC 792 quotes at
      * least that much, RFC 4443 more). */
@@ -201,6 +201,13 @@ bool tapir__tcp_icmp_too_big(struct tapir_iface *iface, const struct tapir_ip_ad
     struct tapir_tcp_socket *s = tapir__tcp_demux_find(iface, remote, rport, local, lport, NULL);
     if (!s)
         return false;
-    tapir__tcp_path_mtu(s, mtu, seq);
-    return true;
+    switch (tapir__tcp_icmp_input(s, version, type, code, info, seq)) { /* tcp_icmp.c */
+    case TAPIR__TCP_ICMP_IGNORED:
+        return false;
+    case TAPIR__TCP_ICMP_STALE:
+        tapir__drop(iface, TAPIR_DROP_ICMP_OUT_OF_WINDOW);
+        return true;
+    default:
+        return true;
+    }
 }

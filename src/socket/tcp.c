@@ -32,6 +32,7 @@ void tapir_tcp_config_default(struct tapir_tcp_config *cfg)
     cfg->keepalive_idle_us = 7200 * (tapir_instant)TAPIR_US_PER_S;
     cfg->keepalive_interval_us = 75 * (tapir_instant)TAPIR_US_PER_S;
     cfg->keepalive_probes = 9;
+    cfg->fin_wait2_timeout_us = 60 * (tapir_instant)TAPIR_US_PER_S; /* tcp_lifecycle.c */
 }
 
 static void reset_timers(struct tapir_tcp_socket *s)
@@ -94,6 +95,7 @@ void tapir__tcp_setup_connection(struct tapir_tcp_socket *s, unsigned mtu)
     tapir__cc_init(&s->cc, s->cfg.cc, s->mss);
     tapir__assembler_init(&s->ooo);
     tapir__tcp_rec_init(s);
+    tapir__tcp_lifecycle_setup(s);
 }
 
 int tapir_tcp_listen(struct tapir_tcp_socket *s, const struct tapir_tcp_endpoint *local,
@@ -234,6 +236,9 @@ int tapir_tcp_shutdown(struct tapir_tcp_socket *s)
 
 int tapir_tcp_close(struct tapir_tcp_socket *s)
 {
+    /* An orphan from now on: the FIN-WAIT-2 timeout applies (tcp_lifecycle.c). */
+    if (s->state != TAPIR_TCP_CLOSED && s->state != TAPIR_TCP_LISTEN)
+        s->orphan = true;
     return tapir_tcp_shutdown(s);
 }
 

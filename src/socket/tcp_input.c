@@ -75,6 +75,7 @@ static void ack_advance(struct tapir_tcp_socket *s, tapir_instant now,
         data = (uint32_t)queued; /* the rest acknowledges our FIN */
     tapir__byte_ring_consume(&s->tx, data);
     s->snd_una = seg->ack;
+    s->soft_error = 0; /* something got through (tcp_icmp.c) */
     if (seq_lt(s->snd_nxt, s->snd_una))
         s->snd_nxt = s->snd_una;
     s->stats.bytes_sent += data;

@@ -137,4 +137,28 @@ bool tapir__tcp_sws_hold(const struct tapir_tcp_socket *s, size_t n, size_t unse
  * Returns 1 when the MSS went down, 0 when the message was ignored. */
 int tapir__tcp_path_mtu(struct tapir_tcp_socket *s, unsigned mtu, uint32_t seq);
 
+/* ---- Lifecycle (tcp_lifecycle.c) and ICMP errors (tcp_icmp.c) ---- */
+
+/* Per-connection set-up of both (connect and a listener's child). */
+void tapir__tcp_lifecycle_setup(struct tapir_tcp_socket *s);
+/* Before the other timers at each dispatch: the RTO of RFC 6298 §5.7 once data may flow
+ * after a handshake that timed out, and the orphaned FIN-WAIT-2 timeout (may close). */
+void tapir__tcp_lifecycle_run(struct tapir_tcp_socket *s, tapir_instant now);
+/* Its next deadline, or TAPIR_INSTANT_NEVER (0 when the FIN-WAIT-2 timer waits to be
+ * armed by the next dispatch). */
+tapir_instant tapir__tcp_lifecycle_poll_at(const struct tapir_tcp_socket *s);
+/* The error a connection ends with when the peer stopped answering (retransmission,
+ * persist or keepalive timeout): the recorded ICMP soft error, else TAPIR_ETIMEDOUT. */
+int tapir__tcp_timeout_error(const struct tapir_tcp_socket *s);
+
+/* What tapir__tcp_icmp_input() did with an ICMP error. */
+#define TAPIR__TCP_ICMP_TAKEN   0
+#define TAPIR__TCP_ICMP_STALE   1 /* quoted sequence number not in flight: ignored */
+#define TAPIR__TCP_ICMP_IGNORED 2 /* a type or code TCP does not act on (redirect, quench) */
+/* An ICMP (version TAPIR_IP_V4) or ICMPv6 (TAPIR_IP_V6) error of `type` and `code` quoting
+ * this connection's segment `seq`; `info` is the path MTU of a "fragmentation needed" or
+ * "packet too big". See tapir/socket/tcp.h for what each does. */
+int tapir__tcp_icmp_input(struct tapir_tcp_socket *s, uint8_t version, uint8_t type, uint8_t code,
+                          uint32_t info, uint32_t seq);
+
 #endif

@@ -100,7 +100,7 @@ static void on_rto(struct tapir_tcp_socket *s, tapir_instant now)
 {
     s->stats.rto_expirations++;
     if (++s->retries > s->cfg.max_retries) {
-        s->error = TAPIR_ETIMEDOUT;
+        s->error = tapir__tcp_timeout_error(s); /* an ICMP soft error, if one came */
         tapir__tcp_set_state(s, TAPIR_TCP_CLOSED);
         return;
     }
@@ -109,15 +109,20 @@ static void on_rto(struct tapir_tcp_socket *s, tapir_instant now)
     tapir__rto_backoff(&s->rto);
     tapir__cc_on_rto(&s->cc, s->snd_max - s->snd_una);
     s->rtt_active = false;
-    if (s->state == TAPIR_TCP_SYN_SENT || s->state == TAPIR_TCP_SYN_RECEIVED)
+    if (s->state == TAPIR_TCP_SYN_SENT || s->state == TAPIR_TCP_SYN_RECEIVED) {
         s->send_syn = true;
-    else
+        s->syn_timed_out = true; /* RFC 6298 §5.7 (tcp_lifecycle.c) */
+    } else {
         tapir__tcp_rec_on_rto(s, now); /* what is lost now (tcp_recovery.c) */
+    }
     s->rto_at = now + tapir__rto_current(&s->rto);
 }
 
 static void run_timers(struct tapir_tcp_socket *s, tapir_instant now)
 {
+    tapir__tcp_lifecycle_run(s, now); /* RFC 6298 §5.7, the FIN-WAIT-2 timeout */
+    if (s->state == TAPIR_TCP_CLOSED)
+        return;
     if (s->time_wait_at <= now) {
         tapir__tcp_set_state(s, TAPIR_TCP_CLOSED);
         return;
@@ -325,5 +330,8 @@ tapir_instant tapir__tcp_poll_at(const struct tapir_tcp_socket *s)
     if (s->time_wait_at < at)
         at = s->time_wait_at;
     tapir_instant t = tapir__tcp_timers_poll_at(s);
+    if (t < at)
+        at = t;
+    t = tapir__tcp_lifecycle_poll_at(s);
     return t < at ? t : at;
 }

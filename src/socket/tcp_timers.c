@@ -103,7 +103,7 @@ static void persist_fire(struct tapir_tcp_socket *s)
      * when max_retries of them in a row go unanswered the peer is gone (as Linux's
      * tcp_probe_timer decides, with the same limit as for retransmissions). */
     if (s->probes_out >= s->cfg.max_retries) {
-        s->error = TAPIR_ETIMEDOUT;
+        s->error = tapir__tcp_timeout_error(s); /* an ICMP soft error, if one came */
         tapir__tcp_set_state(s, TAPIR_TCP_CLOSED);
         return;
     }
@@ -152,7 +152,7 @@ void tapir__tcp_timers_run(struct tapir_tcp_socket *s, tapir_instant now)
      * connection is dead. No RST: the peer is presumed gone (as when the retransmission
      * timer gives up). */
     if (s->probes_out >= s->cfg.keepalive_probes) {
-        s->error = TAPIR_ETIMEDOUT;
+        s->error = tapir__tcp_timeout_error(s); /* an ICMP soft error, if one came */
         tapir__tcp_set_state(s, TAPIR_TCP_CLOSED);
         return;
     }

@@ -21,7 +21,9 @@
  * NewReno), loss recovery (SACK-based, RFC 6675, with RACK-TLP, RFC 8985; NewReno, RFC 6582,
  * without SACK: src/socket/tcp_recovery.h), the close states and the RST rules with RFC
  * 5961 challenge ACKs; the persist and keepalive timers, PAWS, silly-window avoidance and
- * the path MTU from ICMP. See docs/architecture.md for what remains.
+ * the path MTU from ICMP, ICMP soft and hard errors (below), the RTO of RFC 6298 §5.7 after
+ * a handshake that timed out, and the orphaned FIN-WAIT-2 timeout (tapir_tcp_close()). See
+ * docs/architecture.md for what remains.
  *
  * TIME-WAIT: a socket registered with an interface never stays in TIME-WAIT. When it
  * gets there, the interface keeps a small record of the connection for time_wait_us
@@ -88,6 +90,11 @@ struct tapir_tcp_config {
     unsigned keepalive_probes;           /* 9, as Linux */
     bool no_sack; /* neither offer nor accept SACK (RFC 2018): NewReno recovery */
     bool no_rack; /* no RACK-TLP (RFC 8985): RFC 6675 DupThresh detection only */
+    /* Lifecycle (tcp_lifecycle.c): how long a connection the application has closed
+     * (tapir_tcp_close()) may sit in FIN-WAIT-2 waiting for the peer's FIN before it is
+     * given up; 60 s, as Linux's tcp_fin_timeout. 0: no limit. A half-closed connection
+     * (tapir_tcp_shutdown() only) still reads, so it waits for as long as the peer sends. */
+    tapir_instant fin_wait2_timeout_us;
 };
 
 void tapir_tcp_config_default(struct tapir_tcp_config *cfg);
@@ -111,6 +118,12 @@ struct tapir_tcp_stats {
     uint64_t keepalive_probes; /* keepalive probes sent */
     uint64_t paws_drops;       /* segments refused for an old timestamp (RFC 7323 §5) */
     uint64_t mss_reductions;   /* path MTU lowered by ICMP (RFC 1191, RFC 8201) */
+    /* ICMP errors and lifecycle (tcp_icmp.c, tcp_lifecycle.c). */
+    uint64_t icmp_soft_errors;   /* soft errors recorded (tapir_tcp_soft_error()) */
+    uint64_t icmp_hard_errors;   /* hard errors (protocol or port unreachable) taken */
+    uint64_t icmp_out_of_window; /* errors ignored: the quoted sequence number was not in
+                                  * flight (RFC 5927 §4.1) */
+    uint64_t fin_wait2_timeouts; /* orphaned connections given up in FIN-WAIT-2 */
 };
 
 struct tapir_tcp_socket {
@@ -184,6 +197,11 @@ struct tapir_tcp_socket {
      * transmission log, RACK-TLP and the recovery state; `recover` and `dupacks` above are
      * its too. */
     struct tapir__tcp_recovery rec;
+    /* Lifecycle and ICMP errors (tcp_lifecycle.c, tcp_icmp.c). */
+    bool syn_timed_out;         /* the SYN or SYN-ACK timer fired (RFC 6298 §5.7) */
+    bool orphan;                /* tapir_tcp_close() was called: the application reads no more */
+    tapir_instant fin_wait2_at; /* when an orphan in FIN-WAIT-2 is given up (NEVER: not armed) */
+    int soft_error;             /* the last ICMP soft error (RFC 9293 §3.9.2.2), or 0 */
 };
 
 /* Initialise a closed socket over caller buffers (the sizes bound the windows). */
@@ -216,9 +234,18 @@ int tapir_tcp_send(struct tapir_tcp_socket *s, const void *data, size_t len);
  * connection's error. */
 int tapir_tcp_recv(struct tapir_tcp_socket *s, void *buf, size_t cap);
 
-/* No more sending: a FIN follows the queued data (half-close). */
+/* No more sending: a FIN follows the queued data (half-close). The socket still receives
+ * until the peer's FIN, however long that takes, and goes to CLOSED by itself after the
+ * closing handshake. */
 int tapir_tcp_shutdown(struct tapir_tcp_socket *s);
-/* shutdown() plus: the socket goes to CLOSED by itself after the closing handshake. */
+/* shutdown() plus: the application is done with the connection and reads no more (what
+ * is already buffered can still be read, nothing is discarded). Such an orphaned
+ * connection does not wait forever for a peer that never sends its FIN: after
+ * cfg.fin_wait2_timeout_us in FIN-WAIT-2 (60 s by default, Linux's tcp_fin_timeout) it
+ * goes to CLOSED silently, with error TAPIR_ETIMEDOUT and stats.fin_wait2_timeouts
+ * counted, and the socket is free (a later segment of the peer meets a RST, as for any
+ * closed port). The time counts from reaching FIN-WAIT-2, or from this call when the
+ * connection was already there. May be called after shutdown(). */
 int tapir_tcp_close(struct tapir_tcp_socket *s);
 /* Send RST and drop everything now. */
 void tapir_tcp_abort(struct tapir_tcp_socket *s);
@@ -235,6 +262,47 @@ bool tapir_tcp_can_send(const struct tapir_tcp_socket *s);
 bool tapir_tcp_can_recv(const struct tapir_tcp_socket *s);
 bool tapir_tcp_is_open(const struct tapir_tcp_socket *s);
 const struct tapir_tcp_stats *tapir_tcp_stats(const struct tapir_tcp_socket *s);
+
+/* ICMP errors (src/socket/tcp_icmp.c; RFC 9293 §3.9.2.2, RFC 1122 §4.2.3.9, RFC 5461,
+ * RFC 5927). The interface hands every ICMP or ICMPv6 error that quotes one of our
+ * segments to the connection of the quoted 4-tuple. It is taken only when the quoted
+ * sequence number is one in flight, SND.UNA =< SEG.SEQ < SND.MAX (RFC 5927 §4.1); any
+ * other is ignored and counted (stats.icmp_out_of_window, and the interface's
+ * TAPIR_DROP_ICMP_OUT_OF_WINDOW), so a blind attacker must guess a sequence number.
+ *
+ * Soft errors: the destination cannot be reached at the moment, which may be a routing
+ * transient. RFC 9293 §3.9.2.2 lists IPv4 Destination Unreachable codes 0 (net), 1 (host)
+ * and 5 (source route failed), Time Exceeded and Parameter Problem, and for ICMPv6
+ * Destination Unreachable codes 0 (no route) and 3 (address unreachable), Time Exceeded and
+ * Parameter Problem. We also count as soft the Destination Unreachable codes it does not
+ * classify (IPv4 6-15: unknown, isolated, administratively prohibited, TOS, precedence;
+ * ICMPv6 1, 2, 5, 6: prohibited, beyond scope, policy, reject route): they say the same
+ * thing and prove no more. A soft error never ends the connection (MUST-56), in any
+ * state: it is recorded (tapir_tcp_soft_error(), stats.icmp_soft_errors) as
+ * TAPIR_EHOSTUNREACH (Linux tells ENETUNREACH and EPROTO apart; we have one code for
+ * "an ICMP error said so"), and reported if and when the connection times out:
+ * a connection whose retransmissions, persist or keepalive probes go unanswered ends with
+ * the recorded error instead of TAPIR_ETIMEDOUT (RFC 1122 §4.2.3.9's DISCUSSION; Linux
+ * does the same, so a connect() that times out after a host unreachable reports
+ * EHOSTUNREACH). An ACK of new data clears the record (something got through, as
+ * Linux's tcp_ack clears sk_err_soft). Unlike Linux, which ends a connection attempt at
+ * the first soft error (RFC 5461 §4 calls this common), we keep trying in SYN-SENT too, as
+ * MUST-56 says: the error only replaces TAPIR_ETIMEDOUT at the end.
+ *
+ * Hard errors: IPv4 Destination Unreachable 2 (protocol) and 3 (port), ICMPv6 4 (port;
+ * RFC 4443 §3.1), each an end host's answer that nothing listens. In SYN-SENT and
+ * SYN-RECEIVED they end the connection attempt (SHLD-26) with TAPIR_ECONNREFUSED, as a
+ * RST would (Linux: ECONNREFUSED for a port, ENOPROTOOPT for a protocol; we have one
+ * code for both); a passive open's child goes back to its listener's pool silently. In
+ * the synchronized states they are recorded as soft errors (TAPIR_ECONNREFUSED) and do not
+ * abort: RFC 5927 §7.2, and RFC 9293's note that implementations do this, as Linux and the
+ * BSDs do, since a forged message could otherwise reset any connection whose 4-tuple is
+ * known. Code 4 (fragmentation needed) and ICMPv6 Packet Too Big lower the MSS instead
+ * (the path MTU, see stats.mss_reductions). Source Quench is ignored (MUST-55), as are
+ * redirects. */
+
+/* The soft error recorded since the peer last acknowledged new data (see above), or 0. */
+int tapir_tcp_soft_error(const struct tapir_tcp_socket *s);
 
 /* ---- Scale/API: zero-copy I/O, statistics, tracing (src/socket/tcp_api.c) ---------- */
 
