@@ -28,6 +28,7 @@ void tapir_tcp_config_default(struct tapir_tcp_config *cfg)
     cfg->max_rto_us = 60 * (tapir_instant)TAPIR_US_PER_S;
     cfg->time_wait_us = 60 * (tapir_instant)TAPIR_US_PER_S;
     cfg->max_retries = 15;
+    cfg->syn_retries = 6;
     cfg->cc = TAPIR__CC_CUBIC;
     cfg->keepalive_idle_us = 7200 * (tapir_instant)TAPIR_US_PER_S;
     cfg->keepalive_interval_us = 75 * (tapir_instant)TAPIR_US_PER_S;

@@ -99,7 +99,8 @@ static void note_ack_sent(struct tapir_tcp_socket *s)
 static void on_rto(struct tapir_tcp_socket *s, tapir_instant now)
 {
     s->stats.rto_expirations++;
-    if (++s->retries > s->cfg.max_retries) {
+    bool opening = s->state == TAPIR_TCP_SYN_SENT || s->state == TAPIR_TCP_SYN_RECEIVED;
+    if (++s->retries > (opening ? s->cfg.syn_retries : s->cfg.max_retries)) {
         s->error = tapir__tcp_timeout_error(s); /* an ICMP soft error, if one came */
         tapir__tcp_set_state(s, TAPIR_TCP_CLOSED);
         return;

@@ -248,7 +248,7 @@ static void run_soft_syn_sent(const char *a, const char *b, bool with_icmp, uint
 {
     struct tapir_tcp_config cfg;
     tapir_tcp_config_default(&cfg);
-    cfg.max_retries = 2;
+    cfg.syn_retries = 2;
     tt_init(&t, true, NULL, 65536, &cfg, 65536);
     tt_learn_neighbors(&t);
     t.n.fault.rx.opt.drop_pct = 100; /* nothing reaches A */

@@ -75,7 +75,13 @@ struct tapir_tcp_config {
     tapir_instant max_rto_us;   /* 60 s */
     tapir_instant time_wait_us; /* 2 * MSL; 60 s as Linux */
     unsigned max_retries;       /* RTOs in a row before the connection is dropped: 15 */
-    enum tapir__cc_algo cc;     /* CUBIC by default */
+    /* SYN (and SYN-ACK) retransmissions before an opening connection gives up: 6, as
+     * Linux's tcp_syn_retries, so a silent host fails a connect in 123 s (1 + 2 + ... +
+     * 32 + 60 s, the last wait capped by the 60 s maximum RTO) instead of the 15 data
+     * retries' quarter of an hour (RFC 9293 §3.8.3 asks R2 for a SYN of at least 3
+     * minutes, a SHOULD Linux does not follow either). */
+    unsigned syn_retries;
+    enum tapir__cc_algo cc; /* CUBIC by default */
     /* Scale/API: an optional per-connection trace, called at each ACK the connection
      * takes (see struct tapir_tcp_trace_point). A listener's children inherit it. */
     void (*trace)(void *ctx, const struct tapir_tcp_trace_point *point);
