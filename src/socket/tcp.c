@@ -237,6 +237,13 @@ int tapir_tcp_shutdown(struct tapir_tcp_socket *s)
 
 int tapir_tcp_close(struct tapir_tcp_socket *s)
 {
+    /* RFC 1122 §4.2.2.13: closing with received data unread loses it; a RST tells the
+     * peer so (instead of a FIN that would look like an orderly end), as Linux does. */
+    bool synchronized = s->state >= TAPIR_TCP_SYN_RECEIVED && s->state != TAPIR_TCP_TIME_WAIT;
+    if (synchronized && tapir__byte_ring_len(&s->rx) > 0) {
+        tapir_tcp_abort(s);
+        return 0;
+    }
     /* An orphan from now on: the FIN-WAIT-2 timeout applies (tcp_lifecycle.c). */
     if (s->state != TAPIR_TCP_CLOSED && s->state != TAPIR_TCP_LISTEN)
         s->orphan = true;

@@ -126,6 +126,12 @@ static void take_text(struct tapir_tcp_socket *s, tapir_instant now,
         }
         seq = s->rcv_nxt;
     }
+    /* RFC 1122 §4.2.2.13: new data for an application that closed the connection (and
+     * so reads no more) is lost: say so with a RST, as Linux does. */
+    if (len > 0 && s->orphan) {
+        tapir_tcp_abort(s);
+        return;
+    }
     uint32_t off = seq - s->rcv_nxt;
     bool whole = true; /* every byte kept, so a FIN after them can count */
     if (len > 0) {

@@ -15,11 +15,12 @@
 /* ctest-case: tcp_fin_wait2_orphan_timeout test_orphan_* */
 /* ctest-case: tcp_fin_wait2_close_after_shutdown test_close_after_shutdown */
 /* ctest-case: tcp_fin_wait2_half_close_kept test_half_close_* */
+/* ctest-case: tcp_close_data_resets test_data_after_close_resets */
 
 /* The closing side (`closer`, on the stack whose transmissions `closer_log` holds) closes
  * and the other (`peer`) never does: 60 s after FIN-WAIT-2 began, and not a microsecond
- * sooner, the closer is CLOSED without sending anything, although the peer sent data
- * meanwhile (which does not restart the timer); the peer's FIN then meets a RST. */
+ * sooner, the closer is CLOSED without sending anything; the peer's FIN then meets a
+ * RST. */
 static void run_orphan(struct tt *t, struct tapir_tcp_socket *closer, struct tt_log *closer_log,
                        struct tapir_tcp_socket *peer)
 {
@@ -30,11 +31,9 @@ static void run_orphan(struct tt *t, struct tapir_tcp_socket *closer, struct tt_
     assert_int_equal(tapir_tcp_state(peer), TAPIR_TCP_CLOSE_WAIT);
     assert_int_equal(closer->fin_wait2_at, t0 + 60 * TT_S);
 
-    /* Half-way, the peer still sends: taken and acknowledged, the deadline unchanged. */
+    /* Half-way, the peer acknowledges again (a keepalive-like empty segment): the deadline
+     * does not move. */
     netsim_advance(&t->n, 30 * TT_S);
-    assert_int_equal(tapir_tcp_send(peer, "more", 4), 4);
-    netsim_advance(&t->n, 100 * TT_MS);
-    assert_int_equal(peer->snd_una, peer->snd_max);
     assert_int_equal(closer->fin_wait2_at, t0 + 60 * TT_S);
     unsigned sent = closer_log->count;
 
@@ -80,6 +79,47 @@ static void test_orphan_server_v6(void **state)
     tt_learn_neighbors(&t);
     tt_open(&t, "fdaa::1", "fdaa::100", 3000);
     run_orphan(&t, t.server, &t.a_tx, &t.client);
+    tt_free(&t);
+}
+
+/* RFC 1122 §4.2.2.13: data for an application that closed is lost, and a RST says so:
+ * the peer sends after our close() and the orphan answers with a RST and is CLOSED; and
+ * close() with received data still unread resets at once instead of sending a FIN. */
+static void test_data_after_close_resets(void **state)
+{
+    (void)state;
+    static struct tt t;
+    tt_init(&t, false, NULL, 65536, NULL, 65536);
+    tt_learn_neighbors(&t);
+    tt_open(&t, "192.168.69.1", "192.168.69.100", 3000);
+    assert_int_equal(tapir_tcp_close(&t.client), 0);
+    netsim_settle(&t.n);
+    assert_int_equal(tapir_tcp_state(&t.client), TAPIR_TCP_FIN_WAIT_2);
+    unsigned sent = t.b_tx.count;
+    assert_int_equal(tapir_tcp_send(t.server, "more", 4), 4);
+    netsim_settle(&t.n);
+    assert_int_equal(tapir_tcp_state(&t.client), TAPIR_TCP_CLOSED);
+    assert_int_equal(t.b_tx.count, sent + 1);
+    assert_int_equal(t.b_tx.segs[sent].flags & TAPIR_TCP_RST, TAPIR_TCP_RST);
+    assert_int_equal(tapir_tcp_state(t.server), TAPIR_TCP_CLOSED);
+    assert_int_equal(t.server->error, TAPIR_ECONNRESET);
+    tt_free(&t);
+
+    /* Unread data at close(): RST, not FIN. */
+    tt_init(&t, false, NULL, 65536, NULL, 65536);
+    tt_learn_neighbors(&t);
+    tt_open(&t, "fdaa::1", "fdaa::100", 3000);
+    assert_int_equal(tapir_tcp_send(t.server, "unread", 6), 6);
+    netsim_settle(&t.n);
+    assert_true(tapir_tcp_can_recv(&t.client)); /* 6 bytes the application never reads */
+    sent = t.b_tx.count;
+    assert_int_equal(tapir_tcp_close(&t.client), 0);
+    assert_int_equal(tapir_tcp_state(&t.client), TAPIR_TCP_CLOSED);
+    netsim_settle(&t.n);
+    assert_int_equal(t.b_tx.count, sent + 1);
+    assert_int_equal(t.b_tx.segs[sent].flags & (TAPIR_TCP_RST | TAPIR_TCP_FIN), TAPIR_TCP_RST);
+    assert_int_equal(tapir_tcp_state(t.server), TAPIR_TCP_CLOSED);
+    assert_int_equal(t.server->error, TAPIR_ECONNRESET);
     tt_free(&t);
 }
 
@@ -164,7 +204,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_orphan_client_v4),     cmocka_unit_test(test_orphan_server_v6),
         cmocka_unit_test(test_close_after_shutdown), cmocka_unit_test(test_half_close_v4),
-        cmocka_unit_test(test_half_close_v6),
+        cmocka_unit_test(test_half_close_v6),        cmocka_unit_test(test_data_after_close_resets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

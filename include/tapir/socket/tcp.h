@@ -244,8 +244,9 @@ int tapir_tcp_recv(struct tapir_tcp_socket *s, void *buf, size_t cap);
  * until the peer's FIN, however long that takes, and goes to CLOSED by itself after the
  * closing handshake. */
 int tapir_tcp_shutdown(struct tapir_tcp_socket *s);
-/* shutdown() plus: the application is done with the connection and reads no more (what
- * is already buffered can still be read, nothing is discarded). Such an orphaned
+/* shutdown() plus: the application is done with the connection and reads no more. Data
+ * still unread, or data arriving afterwards, would be lost: then the connection is reset
+ * instead (a RST to the peer, CLOSED at once; RFC 1122 §4.2.2.13, as Linux does). Such an orphaned
  * connection does not wait forever for a peer that never sends its FIN: after
  * cfg.fin_wait2_timeout_us in FIN-WAIT-2 (60 s by default, Linux's tcp_fin_timeout) it
  * goes to CLOSED silently, with error TAPIR_ETIMEDOUT and stats.fin_wait2_timeouts
