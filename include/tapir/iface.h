@@ -83,6 +83,11 @@ struct tapir_iface_stats {
     uint64_t icmp_errors_sent;
     uint64_t reassembled, fragments_sent;
     uint64_t drops[TAPIR_DROP_COUNT_];
+    /* Offload (a device with TAPIR_DEVICE_CAP_GSO, src/iface/iface_gso.c): TCP
+     * super-frames sent and the wire segments they stand for, super-frames received, and
+     * received frames whose transport checksum the device vouched for (CSUM_VALID or
+     * CSUM_PARTIAL: not verified again). */
+    uint64_t gso_frames_sent, gso_segments_sent, gso_frames_received, csum_offloaded_rx;
 };
 
 /* A frame crossing the interface, for tracing (apps' -v, pcap-free debugging). */
@@ -172,6 +177,10 @@ struct tapir_iface {
     struct tapir__iface_tcp tcp;
     /* TCP connections in TIME-WAIT, as compact records (their sockets are closed). */
     struct tapir__tcp_tw_table tcp_time_wait;
+    /* Offload (iface_gso.c): the metadata for the datagram being sent (gso_type NONE and
+     * flags 0 outside tapir__tcp_send_gso()), and the flags of the frame being received. */
+    struct tapir_frame tx_offload;
+    uint8_t rx_frame_flags;
 };
 
 /* Initialise with `cfg` (copied). Returns 0, or TAPIR_EINVAL when the device, the rng or

@@ -184,6 +184,11 @@ struct tapir_tcp_socket {
      * transmission log, RACK-TLP and the recovery state; `recover` and `dupacks` above are
      * its too. */
     struct tapir__tcp_recovery rec;
+    /* Offload: the most payload one segment may carry, set by the interface before each
+     * dispatch when its device cuts super-segments (GSO); 0 or less than the MSS: one MSS.
+     * A super-segment is one record of the transmission log (at most 65535 bytes) and is
+     * retransmitted whole. */
+    uint32_t gso_max;
 };
 
 /* Initialise a closed socket over caller buffers (the sizes bound the windows). */
