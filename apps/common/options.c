@@ -150,6 +150,10 @@ int app_common_option(struct app_common *c, const char *prog, int code, const ch
         if (app_parse_double(arg, 0, 1e9, &c->duration_s) != 0)
             return bad(prog, "duration", arg, "a number of seconds, like 10 or 0.5");
         return 1;
+    case APP_OPT_OFFLOAD:
+    case APP_OPT_NO_OFFLOAD:
+        c->offload = code == APP_OPT_OFFLOAD ? APP_OFFLOAD_ON : APP_OFFLOAD_OFF;
+        return 1;
     case 'v':
         c->verbose++;
         return 1;
@@ -171,6 +175,10 @@ void app_common_usage(FILE *out)
           "  --gw6 ADDR         IPv6 default gateway (default fe80::100)\n"
           "  --mac MAC          link-layer address (default 02:00:00:00:00:01)\n"
           "  --mtu N            IP MTU (default: the device's)\n"
+          "  --offload          TAP/TUN: insist on IFF_VNET_HDR offloads (64 KiB TCP\n"
+          "                     super-frames, partial checksums); default: when the kernel\n"
+          "                     has them\n"
+          "  --no-offload       TAP/TUN: plain frames, one MTU each\n"
           "Capture and faults (faults apply in each direction):\n"
           "  --pcap FILE        write every frame in and out to a pcap file\n"
           "  --drop PCT         drop PCT percent of frames\n"

@@ -36,7 +36,12 @@ struct app_common {
     uint64_t seed;
     double duration_s; /* 0: until stopped */
     int verbose;
+    /* Offload (IFF_VNET_HDR + TUNSETOFFLOAD on a TAP/TUN): APP_OFFLOAD_AUTO uses it when
+     * the kernel has it, --offload insists, --no-offload never asks. */
+    int offload;
 };
+
+enum { APP_OFFLOAD_AUTO = 0, APP_OFFLOAD_ON, APP_OFFLOAD_OFF };
 
 /* Codes for the long options (above any short option character). */
 enum {
@@ -56,6 +61,8 @@ enum {
     APP_OPT_CORRUPT,
     APP_OPT_SEED,
     APP_OPT_DURATION,
+    APP_OPT_OFFLOAD,
+    APP_OPT_NO_OFFLOAD,
 };
 
 /* The entries to put in an app's getopt_long table (plus "-v" in its short options). */
@@ -75,6 +82,8 @@ enum {
         {"corrupt", required_argument, NULL, APP_OPT_CORRUPT},                                     \
         {"seed", required_argument, NULL, APP_OPT_SEED},                                           \
         {"duration", required_argument, NULL, APP_OPT_DURATION},                                   \
+        {"offload", no_argument, NULL, APP_OPT_OFFLOAD},                                           \
+        {"no-offload", no_argument, NULL, APP_OPT_NO_OFFLOAD},                                     \
     {                                                                                              \
         "verbose", no_argument, NULL, 'v'                                                          \
     }

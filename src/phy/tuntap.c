@@ -272,6 +272,10 @@ int tapir_tuntap_open(struct tapir_tuntap *t, const struct tapir_tuntap_options 
 
     if (opt->vnet_hdr && (err = enable_offload(fd)) != 0)
         goto fail;
+    /* Without the header, offloads a previous user left on a persistent device must go:
+     * the kernel would hand us super-frames we cannot tell from plain ones. */
+    if (!opt->vnet_hdr)
+        (void)ioctl(fd, TUNSETOFFLOAD, 0ul);
 
     int mtu = interface_mtu(t->name, opt->mtu);
     if (mtu < 0) {
