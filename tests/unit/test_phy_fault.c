@@ -382,16 +382,20 @@ static void test_corrupt_offload(void **state)
     uint8_t out[CAP];
     struct tapir_frame got = {.data = out, .cap = sizeof out};
 
-    /* CSUM_PARTIAL over bytes [20, 64), field at 20 + 6 holding the "pseudo sum" 0x1234. */
+    /* CSUM_PARTIAL over the whole frame (so any flipped bit counts), the field at 26
+     * holding the "pseudo-header sum" 0x1234. */
     make_frame(buf, 1);
     buf[26] = 0x12;
     buf[27] = 0x34;
-    struct tapir_frame f = {.data = buf, .cap = sizeof buf, .len = FRAME_LEN,
+    struct tapir_frame f = {.data = buf,
+                            .cap = sizeof buf,
+                            .len = FRAME_LEN,
                             .flags = TAPIR_FRAME_CSUM_PARTIAL | TAPIR_FRAME_CSUM_VALID,
-                            .csum_start = 20, .csum_offset = 6};
+                            .csum_start = 0,
+                            .csum_offset = 26};
     uint8_t finished[FRAME_LEN];
     memcpy(finished, buf, FRAME_LEN);
-    uint16_t sum = tapir_checksum(finished + 20, FRAME_LEN - 20);
+    uint16_t sum = tapir_checksum(finished, FRAME_LEN);
     finished[26] = (uint8_t)(sum >> 8);
     finished[27] = (uint8_t)sum;
     assert_int_equal(tapir_device_tx(&r->fault.dev, &f, 1), 1);
@@ -402,9 +406,9 @@ static void test_corrupt_offload(void **state)
     /* The finished sum verifies with the pseudo-header sum it stood for; after the flip
      * it does not. */
     assert_int_equal(
-        tapir_csum_finish(tapir_csum_add16(tapir_csum_add(0, finished + 20, FRAME_LEN - 20), 0x1234)), 0);
+        tapir_csum_finish(tapir_csum_add16(tapir_csum_add(0, finished, FRAME_LEN), 0x1234)), 0);
     assert_int_not_equal(
-        tapir_csum_finish(tapir_csum_add16(tapir_csum_add(0, out + 20, FRAME_LEN - 20), 0x1234)), 0);
+        tapir_csum_finish(tapir_csum_add16(tapir_csum_add(0, out, FRAME_LEN), 0x1234)), 0);
 
     /* A super-frame is lost, counted as corrupted. */
     f.flags = TAPIR_FRAME_CSUM_PARTIAL;
