@@ -295,4 +295,3 @@ static pid_t start_tapir(unsigned mtu, bool offload)
     }
     return tapir;
 }
-

@@ -146,8 +146,7 @@ static void admit(struct tapir_fault_dir *d, const struct tapir_frame *frame, ta
         d->counters.oversize++;
         return;
     }
-    if (s->frame.len > 0 && chance(r_corrupt, d->opt.corrupt_pct) &&
-        !expose_checksum(&s->frame)) {
+    if (s->frame.len > 0 && chance(r_corrupt, d->opt.corrupt_pct) && !expose_checksum(&s->frame)) {
         d->counters.corrupted++; /* a super-frame: lost instead (see fault.h) */
         d->len--;
         return;

@@ -114,8 +114,8 @@ int tapir_vnet_hdr_build(const struct tapir_frame *f, uint8_t *buf, size_t cap)
         /* The headers end with the transport header: TCP's data offset, UDP's 8. */
         size_t l4 = f->csum_start;
         size_t end = gso == TAPIR_VNET_GSO_UDP_L4 ? l4 + 8
-                     : l4 + 12 < f->len        ? l4 + (size_t)(f->data[l4 + 12] >> 4) * 4
-                                               : 0;
+                     : l4 + 12 < f->len           ? l4 + (size_t)(f->data[l4 + 12] >> 4) * 4
+                                                  : 0;
         if (end > hdr_len && end <= f->len)
             hdr_len = (uint16_t)end;
     }

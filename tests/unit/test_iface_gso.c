@@ -60,12 +60,12 @@ static void put_be32(uint8_t *p, uint32_t v)
 struct wire {
     struct tapir_device dev;
     struct netsim *n;
-    bool segment;       /* cut super-frames (for a B without offload) */
-    unsigned drop_nth;  /* drop this super-frame (1-based; 0: none) */
-    unsigned supers;    /* super-frames checked */
-    unsigned segments;  /* segments they stood for */
-    unsigned partial;   /* frames with CSUM_PARTIAL checked */
-    unsigned mss;       /* the gso_size seen */
+    bool segment;      /* cut super-frames (for a B without offload) */
+    unsigned drop_nth; /* drop this super-frame (1-based; 0: none) */
+    unsigned supers;   /* super-frames checked */
+    unsigned segments; /* segments they stood for */
+    unsigned partial;  /* frames with CSUM_PARTIAL checked */
+    unsigned mss;      /* the gso_size seen */
     bool have_ident;
     uint16_t next_ident; /* the identification the next IPv4 frame may not be below */
 };
@@ -201,8 +201,9 @@ static int wire_tx(void *ctx, const struct tapir_frame *frames, int count)
         check_ident(f);
         if (f->gso_type != TAPIR_GSO_NONE && w.supers == w.drop_nth)
             continue; /* lost on the way: every segment it stood for */
-        int r = w.segment && f->gso_type != TAPIR_GSO_NONE ? cut(f)
-                                                            : tapir_device_tx(&w.n->pair.a.dev, f, 1);
+        int r = w.segment && f->gso_type != TAPIR_GSO_NONE
+                    ? cut(f)
+                    : tapir_device_tx(&w.n->pair.a.dev, f, 1);
         if (r != 1)
             return i > 0 ? i : r;
     }
@@ -344,7 +345,8 @@ static void test_no_offload(void **state)
     d.caps = GSO_CAPS;
     size_t frames = TAPIR_RX_BATCH + TAPIR_TX_BATCH;
     assert_int_equal(tapir_iface_mem_size(&cfg) - plain,
-                     frames * (((65535 + 18 + 63) & ~(size_t)63) - ((1500 + 18 + 63) & ~(size_t)63)));
+                     frames *
+                         (((65535 + 18 + 63) & ~(size_t)63) - ((1500 + 18 + 63) & ~(size_t)63)));
     rc_close(&n, &c);
     netsim_free(&n);
 }

@@ -353,8 +353,8 @@ static bool is_udp_9999(const uint8_t *f, size_t len)
  * pseudo-header sum only (what CSUM_PARTIAL promises), from `mac` to the TAP's MAC. */
 static size_t make_partial_udp(uint8_t *f, const uint8_t *dst_mac)
 {
-    static const uint8_t ip[20] = {0x45, 0, 0, 35, 0, 1, 0x40, 0, 64, 17, 0, 0,
-                                   10,   9, 0, 1,  10, 9, 0,    2};
+    static const uint8_t ip[20] = {0x45, 0, 0,  35, 0, 1, 0x40, 0, 64, 17,
+                                   0,    0, 10, 9,  0, 1, 10,   9, 0,  2};
     memcpy(f, dst_mac, 6);
     memcpy(f + 6, "\x02\0\0\0\0\x01", 6);
     f[12] = 0x08;
@@ -426,9 +426,8 @@ static void test_vnet_tap(void **state)
     struct tapir_ipv4_addr s = {{10, 9, 0, 2}}, d = {{10, 9, 0, 1}};
     uint16_t finished = tapir_checksum(rxb + 34, r.len - 34);
     rxb[40] = rxb[41] = 0;
-    uint16_t full = tapir_csum_finish(
-        tapir_csum_add(tapir_csum_pseudo_ipv4(&s, &d, 17, (uint16_t)(r.len - 34)), rxb + 34,
-                       r.len - 34));
+    uint16_t full = tapir_csum_finish(tapir_csum_add(
+        tapir_csum_pseudo_ipv4(&s, &d, 17, (uint16_t)(r.len - 34)), rxb + 34, r.len - 34));
     assert_int_equal(finished, full);
 
     /* Ours, partial: without the flag the kernel drops it (a wrong checksum), with it the
