@@ -17,6 +17,7 @@
 #include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,7 +140,8 @@ static void kernel_server(void)
 static void usage(FILE *out)
 {
     fputs("usage: tapir-bench [-n BYTES] [--mtu N]\n"
-          "Measure TCP throughput of tapir over a TAP against the kernel over a veth pair,\n"
+          "Measure TCP throughput of tapir over a TAP, with offloads (IFF_VNET_HDR, 64 KiB\n"
+          "super-frames) and without, against the kernel over a veth pair,\n"
           "in a private network namespace this program creates (run as root).\n"
           "  -n BYTES   bytes each way (default 1073741824, suffixes K M G)\n"
           "  --mtu N    MTU of the TAP and the veth pair (default 1500)\n",
@@ -158,6 +160,8 @@ static size_t parse_size(const char *s)
         v *= 1024.0 * 1024 * 1024;
     return v > 0 ? (size_t)v : 0;
 }
+
+static pid_t start_tapir(unsigned mtu, bool offload);
 
 int main(int argc, char **argv)
 {
@@ -219,15 +223,61 @@ int main(int argc, char **argv)
     }
     (void)!write(sync_pipe[1], "g", 1);
 
-    /* tapir on tap0, in a child process: the stack is single-threaded by design. */
+    char cc[64] = "unknown";
+    FILE *f = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "r");
+    if (f) {
+        if (fgets(cc, sizeof cc, f))
+            cc[strcspn(cc, "\n")] = '\0';
+        fclose(f);
+    }
+    printf("tapir-bench: %zu bytes each way, MTU %u, kernel congestion control %s\n", n, mtu, cc);
+    /* tapir with offloads (64 KiB TCP super-frames through IFF_VNET_HDR), then plain. */
+    double t_send[2], t_recv[2];
+    bool offload_ok = true;
+    for (int mode = 0; mode < 2; mode++) {
+        pid_t tapir = start_tapir(mtu, mode == 0);
+        t_send[mode] = bench_read("192.168.69.1", 1234, n);
+        t_recv[mode] = bench_write("192.168.69.1", 1235, n);
+        kill(tapir, SIGTERM);
+        int status = 0;
+        waitpid(tapir, &status, 0);
+        if (mode == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 3)
+            offload_ok = false;
+    }
+    double k_send = bench_read("192.168.70.2", 1234, n);
+    double k_recv = bench_write("192.168.70.2", 1235, n);
+    printf("%-34s %10s %10s\n", "", "sending", "receiving");
+    printf("%-34s %10.2f %10.2f Gbit/s%s\n", "tapir over TAP, offload", t_send[0], t_recv[0],
+           offload_ok ? "" : " (no offload in this kernel)");
+    printf("%-34s %10.2f %10.2f Gbit/s\n", "tapir over TAP, plain", t_send[1], t_recv[1]);
+    printf("%-34s %10.2f %10.2f Gbit/s\n", "kernel over veth (reference)", k_send, k_recv);
+    if (k_send > 0 && k_recv > 0) {
+        printf("%-34s %10.2f %10.2f\n", "ratio offload / kernel", t_send[0] / k_send,
+               t_recv[0] / k_recv);
+        printf("%-34s %10.2f %10.2f\n", "ratio plain / kernel", t_send[1] / k_send,
+               t_recv[1] / k_recv);
+    }
+    kill(kpeer, SIGKILL);
+    waitpid(kpeer, NULL, 0);
+    bool ok = k_send > 0 && k_recv > 0;
+    for (int mode = 0; mode < 2; mode++)
+        ok = ok && t_send[mode] > 0 && t_recv[mode] > 0;
+    return ok ? 0 : 1;
+}
+
+/* tapir on tap0, in a child process (the stack is single-threaded by design), with or
+ * without offloads; the child exits 3 when offloads were asked for and are missing. */
+static pid_t start_tapir(unsigned mtu, bool offload)
+{
     pid_t tapir = fork();
     if (tapir == 0) {
         struct app_common opt;
         app_common_defaults(&opt);
         opt.mtu = mtu;
+        opt.offload = offload ? APP_OFFLOAD_ON : APP_OFFLOAD_OFF;
         static struct app_runtime rt;
         if (app_runtime_open(&rt, "tapir-bench", &opt) != 0)
-            _exit(2);
+            _exit(offload ? 3 : 2);
         /* Opened: from here the child's "ready" and counters would only clutter the table. */
         FILE *quiet = freopen("/dev/null", "w", stderr);
         (void)quiet;
@@ -243,27 +293,5 @@ int main(int argc, char **argv)
         app_runtime_close(&rt);
         _exit(0);
     }
-
-    char cc[64] = "unknown";
-    FILE *f = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "r");
-    if (f) {
-        if (fgets(cc, sizeof cc, f))
-            cc[strcspn(cc, "\n")] = '\0';
-        fclose(f);
-    }
-    printf("tapir-bench: %zu bytes each way, MTU %u, kernel congestion control %s\n", n, mtu, cc);
-    double t_send = bench_read("192.168.69.1", 1234, n);
-    double t_recv = bench_write("192.168.69.1", 1235, n);
-    double k_send = bench_read("192.168.70.2", 1234, n);
-    double k_recv = bench_write("192.168.70.2", 1235, n);
-    printf("%-34s %10s %10s\n", "", "sending", "receiving");
-    printf("%-34s %10.2f %10.2f Gbit/s\n", "tapir over TAP (tapir's view)", t_send, t_recv);
-    printf("%-34s %10.2f %10.2f Gbit/s\n", "kernel over veth (reference)", k_send, k_recv);
-    if (k_send > 0 && k_recv > 0)
-        printf("%-34s %10.2f %10.2f\n", "ratio tapir / kernel", t_send / k_send, t_recv / k_recv);
-    kill(tapir, SIGTERM);
-    kill(kpeer, SIGKILL);
-    waitpid(tapir, NULL, 0);
-    waitpid(kpeer, NULL, 0);
-    return (t_send > 0 && t_recv > 0 && k_send > 0 && k_recv > 0) ? 0 : 1;
+    return tapir;
 }

@@ -165,6 +165,10 @@ int app_common_option(struct app_common *c, const char *prog, int code, const ch
     case APP_OPT_NO_SLAAC:
         c->slaac = false;
         return 1;
+    case APP_OPT_OFFLOAD:
+    case APP_OPT_NO_OFFLOAD:
+        c->offload = code == APP_OPT_OFFLOAD ? APP_OFFLOAD_ON : APP_OFFLOAD_OFF;
+        return 1;
     case 'v':
         c->verbose++;
         return 1;
@@ -196,6 +200,10 @@ void app_common_usage(FILE *out)
           "  --no-slaac         no IPv6 autoconfiguration: no router solicitations, RAs\n"
           "                     ignored, fe80:: usable at once without DAD\n"
           "  --dns ADDR         DNS server, repeatable up to 3, tried in order (default: --gw)\n"
+          "  --offload          TAP/TUN: insist on IFF_VNET_HDR offloads (64 KiB TCP\n"
+          "                     super-frames, partial checksums); default: when the kernel\n"
+          "                     has them\n"
+          "  --no-offload       TAP/TUN: plain frames, one MTU each\n"
           "Capture and faults (faults apply in each direction):\n"
           "  --pcap FILE        write every frame in and out to a pcap file\n"
           "  --drop PCT         drop PCT percent of frames\n"

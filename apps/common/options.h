@@ -46,7 +46,12 @@ struct app_common {
     /* DNS (apps/common/resolve.c): --dns servers in order; none given: the gateway. */
     struct tapir_ip_addr dns[3];
     unsigned dns_count;
+    /* Offload (IFF_VNET_HDR + TUNSETOFFLOAD on a TAP/TUN): APP_OFFLOAD_AUTO uses it when
+     * the kernel has it, --offload insists, --no-offload never asks. */
+    int offload;
 };
+
+enum { APP_OFFLOAD_AUTO = 0, APP_OFFLOAD_ON, APP_OFFLOAD_OFF };
 
 /* Codes for the long options (above any short option character). */
 enum {
@@ -69,6 +74,8 @@ enum {
     APP_OPT_JOIN,
     APP_OPT_NO_SLAAC,
     APP_OPT_DNS,
+    APP_OPT_OFFLOAD,
+    APP_OPT_NO_OFFLOAD,
 };
 
 /* The entries to put in an app's getopt_long table (plus "-v" in its short options). */
@@ -91,6 +98,8 @@ enum {
         {"join", required_argument, NULL, APP_OPT_JOIN},                                           \
         {"no-slaac", no_argument, NULL, APP_OPT_NO_SLAAC},                                         \
         {"dns", required_argument, NULL, APP_OPT_DNS},                                             \
+        {"offload", no_argument, NULL, APP_OPT_OFFLOAD},                                           \
+        {"no-offload", no_argument, NULL, APP_OPT_NO_OFFLOAD},                                     \
     {                                                                                              \
         "verbose", no_argument, NULL, 'v'                                                          \
     }

@@ -88,8 +88,13 @@ static int open_device(struct app_runtime *rt)
     struct tapir_tuntap_options to = {
         .name = o->device_name,
         .tun = o->device_kind == APP_DEVICE_TUN,
+        .vnet_hdr = o->offload != APP_OFFLOAD_OFF,
     };
     int rc = tapir_tuntap_open(&rt->tuntap, &to);
+    if (rc == TAPIR_EUNSUPPORTED && o->offload == APP_OFFLOAD_AUTO) {
+        to.vnet_hdr = false; /* this kernel has no offloads for TAP/TUN: plain frames */
+        rc = tapir_tuntap_open(&rt->tuntap, &to);
+    }
     snprintf(what, sizeof what, "%s %s", to.tun ? "TUN" : "TAP", o->device_name);
     if (rc != 0)
         return fail(rt, what, rc);
@@ -107,6 +112,8 @@ static int wrap_middleware(struct app_runtime *rt)
     if (o->drop_pct > 0 || o->dup_pct > 0 || o->reorder_pct > 0 || o->corrupt_pct > 0) {
         enum { SLOTS = 64 };
         size_t slot_cap = rt->dev->mtu + 64;
+        if (rt->dev->caps & TAPIR_DEVICE_CAP_GSO)
+            slot_cap = 65535 + 64; /* whole super-frames */
         rt->fault_slots = calloc(2 * SLOTS, sizeof *rt->fault_slots);
         rt->fault_mem = malloc(2 * SLOTS * slot_cap);
         if (!rt->fault_slots || !rt->fault_mem)
@@ -256,6 +263,10 @@ static void print_counters(const struct app_runtime *rt)
     fprintf(stderr, "reassembled %llu\n", (unsigned long long)s->reassembled);
     fprintf(stderr, "fragments_sent %llu\n", (unsigned long long)s->fragments_sent);
     fprintf(stderr, "mcast_reports_sent %llu\n", (unsigned long long)s->mcast_reports_sent);
+    fprintf(stderr, "gso_frames_sent %llu\n", (unsigned long long)s->gso_frames_sent);
+    fprintf(stderr, "gso_segments_sent %llu\n", (unsigned long long)s->gso_segments_sent);
+    fprintf(stderr, "gso_frames_received %llu\n", (unsigned long long)s->gso_frames_received);
+    fprintf(stderr, "csum_offloaded_rx %llu\n", (unsigned long long)s->csum_offloaded_rx);
     for (int i = 0; i < TAPIR_DROP_COUNT_; i++)
         if (s->drops[i])
             fprintf(stderr, "drop_%s %llu\n", tapir_drop_reason_name((enum tapir_drop_reason)i),

@@ -93,6 +93,11 @@ struct tapir_iface_stats {
     uint64_t drops[TAPIR_DROP_COUNT_];
     /* Multicast membership: IGMP and MLD messages sent (reports, leaves, done). */
     uint64_t mcast_reports_sent;
+    /* Offload (a device with TAPIR_DEVICE_CAP_GSO, src/iface/iface_gso.c): TCP
+     * super-frames sent and the wire segments they stand for, super-frames received, and
+     * received frames whose transport checksum the device vouched for (CSUM_VALID or
+     * CSUM_PARTIAL: not verified again). */
+    uint64_t gso_frames_sent, gso_segments_sent, gso_frames_received, csum_offloaded_rx;
 };
 
 /* A frame crossing the interface, for tracing (apps' -v, pcap-free debugging). */
@@ -200,6 +205,10 @@ struct tapir_iface {
     struct tapir__slaac autoconf;
     /* DHCP / RFC 5227: the address being probed (iface_arp_probe.c). */
     struct tapir__arp_probe arp_probe;
+    /* Offload (iface_gso.c): the metadata for the datagram being sent (gso_type NONE and
+     * flags 0 outside tapir__tcp_send_gso()), and the flags of the frame being received. */
+    struct tapir_frame tx_offload;
+    uint8_t rx_frame_flags;
 };
 
 /* Initialise with `cfg` (copied). Returns 0, or TAPIR_EINVAL when the device, the rng or

@@ -86,6 +86,10 @@ static size_t frame_size_for(const struct tapir_iface_config *cfg)
                       ? 0
                       : TAPIR_ETH_HEADER_LEN + TAPIR_ETH_VLAN_LEN;
     size_t n = effective_mtu(cfg) + link;
+    /* Offload: a frame holds a whole GSO super-frame (an IP packet of up to 65535 bytes)
+     * in each direction (iface_gso.c). */
+    if (cfg->device && (cfg->device->caps & TAPIR_DEVICE_CAP_GSO) && n < 65535 + link)
+        n = 65535 + link;
     return (n + 63) & ~(size_t)63;
 }
 
@@ -340,7 +344,10 @@ int tapir_iface_poll(struct tapir_iface *iface, tapir_instant now)
             if (iface->cfg.trace)
                 iface->cfg.trace(iface->cfg.trace_ctx, TAPIR_TRACE_RX, iface->rx[i].data,
                                  iface->rx[i].len, iface->cfg.device->medium);
+            iface->rx_frame_flags = iface->rx[i].flags; /* offload: see iface_rx.c */
+            iface->stats.gso_frames_received += iface->rx[i].gso_type != TAPIR_GSO_NONE;
             tapir__frame_input(iface, now, iface->rx[i].data, iface->rx[i].len);
+            iface->rx_frame_flags = 0;
         }
         received += n;
         if (n < TAPIR_RX_BATCH)

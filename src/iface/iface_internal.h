@@ -68,6 +68,9 @@ void tapir__send_neighbor_solicit(struct tapir_iface *iface, tapir_instant now,
 void tapir__frame_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *frame,
                         size_t len);
 bool tapir__is_local_ipv6(const struct tapir_iface *iface, const struct tapir_ipv6_addr *a);
+/* Offload: does the frame being received carry a checksum the device vouched for or left
+ * partial (and counts it)? iface_gso.c. */
+bool tapir__rx_csum_trusted(struct tapir_iface *iface);
 
 /* ---- iface_icmp.c: ICMP and ICMPv6 ---- */
 struct tapir__ip_info {
@@ -76,6 +79,9 @@ struct tapir__ip_info {
     bool dst_multicast;    /* multicast or broadcast destination */
     const uint8_t *packet; /* the whole datagram as received, for quoting in errors */
     size_t packet_len;
+    /* Offload: the device vouched for the transport checksum (CSUM_VALID) or the sender
+     * left it partial on a virtual link (CSUM_PARTIAL): it is not verified. */
+    bool csum_trusted;
 };
 void tapir__icmpv4_input(struct tapir_iface *iface, tapir_instant now,
                          const struct tapir__ip_info *ip, const uint8_t *buf, size_t len);
@@ -104,6 +110,20 @@ tapir_instant tapir__tcp_sockets_poll_at(const struct tapir_iface *iface);
 bool tapir__tcp_icmp_error(struct tapir_iface *iface, const struct tapir_ip_addr *local,
                            const struct tapir_ip_addr *remote, const uint8_t *tcp, size_t len,
                            uint8_t version, uint8_t type, uint8_t code, uint32_t info);
+
+/* ---- iface_gso.c: TCP super-segments on offloading devices ---- */
+struct tapir__tcp_out;
+/* The payload one TCP segment to `dst` may carry (a super-segment the device cuts into
+ * MSS-sized ones), or 0 when the device cannot take super-frames. */
+uint32_t tapir__tcp_gso_max(const struct tapir_iface *iface);
+/* Send `out`, whose payload exceeds its gso_size, as one GSO super-frame with a partial
+ * checksum, or with a full checksum (fragmented) when the link cannot take it now. */
+int tapir__tcp_send_gso(struct tapir_iface *iface, tapir_instant now,
+                        const struct tapir__tcp_out *out);
+/* Can a datagram to `dst` go on the link at once (neighbour known, or no neighbour
+ * needed)? iface_tx.c. */
+bool tapir__link_ready(const struct tapir_iface *iface, tapir_instant now,
+                       const struct tapir_ip_addr *dst);
 
 /* ---- iface_icmpv6.c / iface_ndp.c ---- */
 /* Send an ICMPv6 error from `from` (tapir__icmp_error has checked and rate-limited it). */

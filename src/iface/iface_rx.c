@@ -129,6 +129,7 @@ static void ipv4_input(struct tapir_iface *iface, tapir_instant now, const uint8
     info.ttl = ip.ttl;
     info.packet = buf;
     info.packet_len = tapir_ipv4_header_len(&ip) + ip.payload_len;
+    info.csum_trusted = tapir__rx_csum_trusted(iface);
 
     bool multicast = (ip.dst.bytes[0] & 0xf0) == 0xe0;
     bool broadcast = tapir__ipv4_is_broadcast(iface, &ip.dst);
@@ -160,6 +161,7 @@ static void ipv4_input(struct tapir_iface *iface, tapir_instant now, const uint8
             return;
         }
         iface->stats.reassembled++;
+        info.csum_trusted = false; /* vouched for one fragment, not the datagram */
         payload = out.payload;
         payload_len = out.payload_len;
         /* Errors about a reassembled datagram quote its first fragment's header. */
@@ -184,6 +186,7 @@ static void ipv6_input(struct tapir_iface *iface, tapir_instant now, const uint8
     info.ttl = ip.hop_limit;
     info.packet = buf;
     info.packet_len = tapir_ipv6_header_len(&ip) + ip.payload_len;
+    info.csum_trusted = tapir__rx_csum_trusted(iface);
 
     if (ip.dst.bytes[0] == 0xff) {
         info.dst_multicast = true;
@@ -226,6 +229,7 @@ static void ipv6_input(struct tapir_iface *iface, tapir_instant now, const uint8
             return;
         }
         iface->stats.reassembled++;
+        info.csum_trusted = false;
         payload = out.payload;
         payload_len = out.payload_len;
         ip.upper_protocol = out.protocol;

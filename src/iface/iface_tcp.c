@@ -23,6 +23,8 @@ static struct tapir_pseudo_header pseudo(const struct tapir_ip_addr *src,
 static int send_segment(struct tapir_iface *iface, tapir_instant now,
                         const struct tapir__tcp_out *out)
 {
+    if (out->gso_size && out->tcp.payload_len > out->gso_size)
+        return tapir__tcp_send_gso(iface, now, out); /* iface_gso.c */
     struct tapir_pseudo_header ph = pseudo(&out->src, &out->dst);
     uint8_t *upper = iface->datagram + TAPIR__IP_ROOM;
     int n = tapir_tcp_emit(&out->tcp, &ph, upper, 65535 - 40);
@@ -84,7 +86,7 @@ void tapir__tcp_segment_input(struct tapir_iface *iface, tapir_instant now,
 {
     struct tapir_pseudo_header ph = pseudo(&ip->src, &ip->dst);
     struct tapir_tcp_repr seg;
-    if (tapir_tcp_parse(buf, len, &ph, &seg) != 0) {
+    if (tapir_tcp_parse(buf, len, ip->csum_trusted ? NULL : &ph, &seg) != 0) {
         tapir__drop(iface, TAPIR_DROP_TCP_MALFORMED);
         return;
     }
@@ -136,6 +138,7 @@ static void drain(struct tapir_iface *iface, tapir_instant now, struct tapir_tcp
     size_t cap;
     uint8_t *area = payload_area(iface, &cap);
     struct tapir__tcp_out out;
+    s->gso_max = tapir__tcp_gso_max(iface); /* iface_gso.c */
     for (int i = 0; i < 256 && tapir__tcp_dispatch(s, now, &out, area, cap) == 1; i++)
         send_segment(iface, now, &out);
 }

@@ -115,6 +115,15 @@ static int transmit_packet(struct tapir_iface *iface, const struct tapir_mac_add
         return TAPIR_ENOBUFS;
     }
     memcpy(at, pkt, len);
+    if (iface->tx_offload.gso_type != TAPIR_GSO_NONE) {
+        /* A super-frame (iface_gso.c): its offsets count from the frame's start. */
+        size_t link = (size_t)(at - f->data);
+        f->flags = iface->tx_offload.flags;
+        f->gso_type = iface->tx_offload.gso_type;
+        f->gso_size = iface->tx_offload.gso_size;
+        f->csum_start = (uint16_t)(iface->tx_offload.csum_start + link);
+        f->csum_offset = iface->tx_offload.csum_offset;
+    }
     end_frame(iface, f, mac, len);
     return 0;
 }
@@ -193,7 +202,8 @@ static int fragment_ipv6(struct tapir_iface *iface, const struct tapir_mac_addr 
 static int transmit_datagram(struct tapir_iface *iface, const struct tapir_mac_addr *mac,
                              const uint8_t *dg, size_t len)
 {
-    if (len <= iface->mtu)
+    /* A GSO super-frame goes whole: the device cuts it (iface_gso.c). */
+    if (len <= iface->mtu || iface->tx_offload.gso_type != TAPIR_GSO_NONE)
         return transmit_packet(iface, mac, dg, len);
     if ((dg[0] >> 4) == 4) {
         struct tapir_ipv4_repr ip;
@@ -353,6 +363,25 @@ int tapir__finish_ip(struct tapir_iface *iface, const struct tapir_ip_addr *src,
         return n;
     *start = h;
     return n;
+}
+
+bool tapir__link_ready(const struct tapir_iface *iface, tapir_instant now,
+                       const struct tapir_ip_addr *dst)
+{
+    if (iface->cfg.device->medium == TAPIR_MEDIUM_IP || is_multicast(dst) ||
+        (dst->version == TAPIR_IP_V4 && tapir__ipv4_is_broadcast(iface, &dst->v4)))
+        return true;
+    struct tapir_ip_addr hop;
+    if (next_hop(iface, dst, &hop) != 0)
+        return false;
+    /* The same test as tapir__neighbor_resolve()'s, without its side effects. */
+    for (unsigned i = 0; i < TAPIR_NEIGHBOR_CACHE_SIZE; i++) {
+        const struct tapir__neighbor *e = &iface->neighbors.entries[i];
+        if (e->state == TAPIR__NEIGHBOR_REACHABLE && e->expires_at > now &&
+            tapir_ip_equal(&e->ip, &hop))
+            return true;
+    }
+    return false;
 }
 
 int tapir__send_ip(struct tapir_iface *iface, tapir_instant now, const uint8_t *dg, size_t len)

@@ -6,6 +6,7 @@
 #include "ring.h"
 #include "tapir/error.h"
 #include "tapir/phy/fault.h"
+#include "tapir/wire/checksum.h"
 
 #define TOKEN_SCALE 1000000u /* tokens are bits x 1e6: rate_bps of them refill per us */
 #define TX_BATCH    32       /* frames handed to the inner device per tx call */
@@ -104,6 +105,25 @@ static struct tapir_fault_slot *push(struct tapir_fault_dir *d, const struct tap
     return s;
 }
 
+/* Before a frame is damaged: make its checksum say so (fault.h). False for a GSO
+ * super-frame, which cannot carry damage the receiver would see. */
+static bool expose_checksum(struct tapir_frame *f)
+{
+    if (f->gso_type != TAPIR_GSO_NONE)
+        return false;
+    f->flags &= (uint8_t)~TAPIR_FRAME_CSUM_VALID;
+    if ((f->flags & TAPIR_FRAME_CSUM_PARTIAL) &&
+        (size_t)f->csum_start + f->csum_offset + 2 <= f->len) {
+        /* The field holds the pseudo-header sum: the sum over the rest finishes it. */
+        uint16_t sum = tapir_checksum(f->data + f->csum_start, f->len - f->csum_start);
+        f->data[f->csum_start + f->csum_offset] = (uint8_t)(sum >> 8);
+        f->data[f->csum_start + f->csum_offset + 1] = (uint8_t)sum;
+        f->flags &= (uint8_t)~TAPIR_FRAME_CSUM_PARTIAL;
+        f->csum_start = f->csum_offset = 0;
+    }
+    return true;
+}
+
 /* One frame enters direction d at `now`; the hold storage has two free slots. */
 static void admit(struct tapir_fault_dir *d, const struct tapir_frame *frame, tapir_instant now)
 {
@@ -124,6 +144,11 @@ static void admit(struct tapir_fault_dir *d, const struct tapir_frame *frame, ta
     struct tapir_fault_slot *s = push(d, frame);
     if (!s) {
         d->counters.oversize++;
+        return;
+    }
+    if (s->frame.len > 0 && chance(r_corrupt, d->opt.corrupt_pct) && !expose_checksum(&s->frame)) {
+        d->counters.corrupted++; /* a super-frame: lost instead (see fault.h) */
+        d->len--;
         return;
     }
     if (s->frame.len > 0 && chance(r_corrupt, d->opt.corrupt_pct)) {

@@ -41,6 +41,9 @@ struct tapir__tcp_env {
 struct tapir__tcp_out {
     struct tapir_ip_addr src, dst;
     struct tapir_tcp_repr tcp;
+    /* Offload: a super-segment (payload over one MSS, allowed by the socket's gso_max)
+     * carries the MSS here, the size of the segments the device cuts it into; else 0. */
+    uint16_t gso_size;
 };
 
 /* Input results. */

@@ -157,9 +157,14 @@ static size_t sendable(const struct tapir_tcp_socket *s, bool *fin_out)
     uint32_t room = tapir__tcp_rec_send_room(s, unsent);
     if (room == 0 && tapir__txlog_full(&s->rec.log))
         return 0;
-    size_t n = unsent < s->mss ? unsent : s->mss;
+    /* Offload: up to gso_max in one super-segment, whole MSS multiples unless it ends the
+     * queued data (what MSS-sized sending would put on the wire, in fewer segments). */
+    size_t max = s->gso_max > s->mss ? s->gso_max : s->mss;
+    size_t n = unsent < max ? unsent : max;
     if (n > room)
         n = room;
+    if (n > s->mss && n < unsent)
+        n -= n % s->mss;
     bool fin = fin_due && n == unsent;
     /* Sender SWS avoidance (RFC 9293 §3.8.6.2.1, tcp_timers.c). */
     if (n > 0 && tapir__tcp_sws_hold(s, n, unsent))
@@ -218,6 +223,8 @@ static int send_data(struct tapir_tcp_socket *s, tapir_instant now, struct tapir
         tapir__byte_ring_peek(&s->tx, off, buf, n);
     out->tcp.payload = buf;
     out->tcp.payload_len = n;
+    if (n > s->mss)
+        out->gso_size = s->mss; /* a super-segment, new or retransmitted */
     add_sack(s, &out->tcp);
 
     if (retransmit) {

@@ -67,11 +67,14 @@ static int filter_fd(void *ctx)
 
 static const struct tapir_device_ops filter_ops = {filter_rx, filter_tx, filter_fd};
 
-void netsim_init(struct netsim *n, const struct tapir_fault_options *fault, unsigned mtu)
+static void init_caps(struct netsim *n, const struct tapir_fault_options *fault, unsigned mtu,
+                      unsigned caps_a, unsigned caps_b)
 {
     memset(n, 0, sizeof *n);
     n->clock.now_us = 1000000;
     size_t cap = (mtu ? mtu : 1500) + 64;
+    if ((caps_a | caps_b) & TAPIR_DEVICE_CAP_GSO)
+        cap = 65535 + 64;
     n->slot_mem = malloc(2 * NETSIM_SLOTS * cap);
     assert_non_null(n->slot_mem);
     tapir_frames_carve(n->a_to_b, NETSIM_SLOTS, n->slot_mem, cap);
@@ -79,6 +82,8 @@ void netsim_init(struct netsim *n, const struct tapir_fault_options *fault, unsi
     struct tapir_pair_options po = {.medium = TAPIR_MEDIUM_ETHERNET, .mtu = mtu};
     assert_int_equal(
         tapir_pair_init(&n->pair, n->a_to_b, NETSIM_SLOTS, n->b_to_a, NETSIM_SLOTS, &po), 0);
+    n->pair.a.dev.caps = caps_a;
+    n->pair.b.dev.caps = caps_b;
     struct tapir_device *a_dev = &n->pair.a.dev;
     if (fault) {
         n->fault_mem = malloc(2 * NETSIM_SLOTS * cap);
@@ -99,6 +104,16 @@ void netsim_init(struct netsim *n, const struct tapir_fault_options *fault, unsi
     a_dev = &n->filter;
     node_init(n, &n->a, a_dev, "02:00:00:00:00:01", "192.168.69.1", "fdaa::1", 1);
     node_init(n, &n->b, &n->pair.b.dev, "02:00:00:00:00:02", "192.168.69.100", "fdaa::100", 2);
+}
+
+void netsim_init(struct netsim *n, const struct tapir_fault_options *fault, unsigned mtu)
+{
+    init_caps(n, fault, mtu, 0, 0);
+}
+
+void netsim_init_offload(struct netsim *n, unsigned mtu, unsigned caps_a, unsigned caps_b)
+{
+    init_caps(n, NULL, mtu, caps_a, caps_b);
 }
 
 void netsim_free(struct netsim *n)

@@ -47,6 +47,9 @@ struct netsim {
 
 /* `fault` may be NULL; otherwise it wraps A's end (percentages per direction, seeded). */
 void netsim_init(struct netsim *n, const struct tapir_fault_options *fault, unsigned mtu);
+/* Offload: as netsim_init without faults, the pair's ends claiming `caps_a` / `caps_b`
+ * (enum tapir_device_caps) and its slots big enough for 64 KiB super-frames. */
+void netsim_init_offload(struct netsim *n, unsigned mtu, unsigned caps_a, unsigned caps_b);
 void netsim_free(struct netsim *n);
 
 /* Poll both stacks until neither receives anything, without moving the clock. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tapir/error.h"
+#include "tapir/wire/checksum.h"
 #include "tapir/phy/fault.h"
 #include "tapir/phy/pair.h"
 
@@ -368,6 +369,76 @@ static void test_corrupt(void **state)
     free(r);
 }
 
+/* Offload metadata never hides damage: a CSUM_VALID frame loses the flag, a CSUM_PARTIAL
+ * one has its checksum finished before the flip (so the receiver's check fails), a GSO
+ * super-frame is discarded; metadata passes untouched when nothing is damaged. */
+static void test_corrupt_offload(void **state)
+{
+    (void)state;
+    struct tapir_fault_options o = {.seed = 9};
+    o.tx.corrupt_pct = 100.0;
+    struct rig *r = rig_new(&o, HOLD_SLOTS);
+    uint8_t buf[FRAME_LEN];
+    uint8_t out[CAP];
+    struct tapir_frame got = {.data = out, .cap = sizeof out};
+
+    /* CSUM_PARTIAL over the whole frame (so any flipped bit counts), the field at 26
+     * holding the "pseudo-header sum" 0x1234. */
+    make_frame(buf, 1);
+    buf[26] = 0x12;
+    buf[27] = 0x34;
+    struct tapir_frame f = {.data = buf,
+                            .cap = sizeof buf,
+                            .len = FRAME_LEN,
+                            .flags = TAPIR_FRAME_CSUM_PARTIAL | TAPIR_FRAME_CSUM_VALID,
+                            .csum_start = 0,
+                            .csum_offset = 26};
+    uint8_t finished[FRAME_LEN];
+    memcpy(finished, buf, FRAME_LEN);
+    uint16_t sum = tapir_checksum(finished, FRAME_LEN);
+    finished[26] = (uint8_t)(sum >> 8);
+    finished[27] = (uint8_t)sum;
+    assert_int_equal(tapir_device_tx(&r->fault.dev, &f, 1), 1);
+    assert_int_equal(tapir_device_rx(&r->pair.b.dev, &got, 1), 1);
+    assert_int_equal(got.flags, 0);
+    assert_int_equal(got.csum_start, 0);
+    assert_int_equal(bits_differ(out, finished, FRAME_LEN), 1);
+    /* The finished sum verifies with the pseudo-header sum it stood for; after the flip
+     * it does not. */
+    assert_int_equal(
+        tapir_csum_finish(tapir_csum_add16(tapir_csum_add(0, finished, FRAME_LEN), 0x1234)), 0);
+    assert_int_not_equal(
+        tapir_csum_finish(tapir_csum_add16(tapir_csum_add(0, out, FRAME_LEN), 0x1234)), 0);
+
+    /* A super-frame is lost, counted as corrupted. */
+    f.flags = TAPIR_FRAME_CSUM_PARTIAL;
+    f.gso_type = TAPIR_GSO_TCPV4;
+    f.gso_size = 8;
+    assert_int_equal(tapir_device_tx(&r->fault.dev, &f, 1), 1);
+    got.data = out;
+    got.cap = sizeof out;
+    assert_int_equal(tapir_device_rx(&r->pair.b.dev, &got, 1), 0);
+    assert_int_equal(r->fault.tx.counters.corrupted, 2);
+    free(r);
+
+    /* Undamaged, the metadata goes through as it was. */
+    struct tapir_fault_options clean = {.seed = 9};
+    r = rig_new(&clean, HOLD_SLOTS);
+    f.csum_start = 20;
+    f.csum_offset = 16;
+    assert_int_equal(tapir_device_tx(&r->fault.dev, &f, 1), 1);
+    got.data = out;
+    got.cap = sizeof out;
+    assert_int_equal(tapir_device_rx(&r->pair.b.dev, &got, 1), 1);
+    assert_int_equal(got.flags, TAPIR_FRAME_CSUM_PARTIAL);
+    assert_int_equal(got.gso_type, TAPIR_GSO_TCPV4);
+    assert_int_equal(got.gso_size, 8);
+    assert_int_equal(got.csum_start, 20);
+    assert_int_equal(got.csum_offset, 16);
+    assert_memory_equal(out, buf, FRAME_LEN);
+    free(r);
+}
+
 /* Sends `n` frames at the current virtual time without draining. */
 static void send_burst(struct rig *r, bool tx, uint32_t first, uint32_t n)
 {
@@ -620,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_duplicate),
         cmocka_unit_test(test_reorder),
         cmocka_unit_test(test_corrupt),
+        cmocka_unit_test(test_corrupt_offload),
         cmocka_unit_test(test_delay),
         cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_mixed_deterministic),

@@ -29,6 +29,9 @@
 #include "tapir/error.h"
 #include "tapir/phy/packet.h"
 #include "tapir/phy/tuntap.h"
+#include "tapir/wire/checksum.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 static bool real_root; /* root in the initial user namespace when the test started */
 
@@ -335,11 +338,142 @@ static void test_mtu_and_options(void **state)
     assert_true(if_nametoindex(t.name) > 0);
     assert_int_equal(tapir_tuntap_close(&t), 0);
 
-    struct tapir_tuntap_options v = {.name = "tptap2", .vnet_hdr = true};
-    assert_int_equal(tapir_tuntap_open(&t, &v), TAPIR_EUNSUPPORTED);
     struct tapir_tuntap_options l = {.name = "a-name-too-long-for-linux"};
     assert_int_equal(tapir_tuntap_open(&t, &l), TAPIR_EINVAL);
     assert_int_equal(tapir_tuntap_open(NULL, &l), TAPIR_EINVAL);
+}
+
+static bool is_udp_9999(const uint8_t *f, size_t len)
+{
+    return len >= 42 && f[12] == 0x08 && f[13] == 0x00 && f[23] == 17 && f[36] == 0x27 &&
+           f[37] == 0x0f;
+}
+
+/* UDP 10.9.0.1:5555 -> 10.9.0.2:7777 carrying "offload", its checksum field holding the
+ * pseudo-header sum only (what CSUM_PARTIAL promises), from `mac` to the TAP's MAC. */
+static size_t make_partial_udp(uint8_t *f, const uint8_t *dst_mac)
+{
+    static const uint8_t ip[20] = {0x45, 0, 0,  35, 0, 1, 0x40, 0, 64, 17,
+                                   0,    0, 10, 9,  0, 1, 10,   9, 0,  2};
+    memcpy(f, dst_mac, 6);
+    memcpy(f + 6, "\x02\0\0\0\0\x01", 6);
+    f[12] = 0x08;
+    f[13] = 0x00;
+    memcpy(f + 14, ip, 20);
+    uint16_t hs = tapir_checksum(f + 14, 20);
+    f[24] = (uint8_t)(hs >> 8);
+    f[25] = (uint8_t)hs;
+    uint8_t *u = f + 34;
+    u[0] = 0x15, u[1] = 0xb3, u[2] = 0x1e, u[3] = 0x61, u[4] = 0, u[5] = 15;
+    memcpy(u + 8, "offload", 7);
+    struct tapir_ipv4_addr s = {{10, 9, 0, 1}}, d = {{10, 9, 0, 2}};
+    uint16_t ps = (uint16_t)~tapir_csum_finish(tapir_csum_pseudo_ipv4(&s, &d, 17, 15));
+    u[6] = (uint8_t)(ps >> 8);
+    u[7] = (uint8_t)ps;
+    return 14 + 20 + 15;
+}
+
+/* IFF_VNET_HDR + TUNSETOFFLOAD: the caps, plain frames unchanged, a partial checksum from
+ * the kernel (finishing it gives the right sum), and one we send that the kernel takes
+ * only because the frame says it is partial. */
+static void test_vnet_tap(void **state)
+{
+    (void)state;
+    struct tapir_tuntap tap;
+    struct tapir_tuntap_options o = {.name = "tptap3", .vnet_hdr = true};
+    assert_int_equal(tapir_tuntap_open(&tap, &o), 0);
+    assert_true(tap.vnet_hdr);
+    assert_int_equal(tap.dev.caps, TAPIR_DEVICE_CAP_GSO | TAPIR_DEVICE_CAP_CSUM_TX);
+    set_up("tptap3");
+    assert_int_equal(system("timeout 10 ip addr add 10.9.0.2/24 dev tptap3 && "
+                            "timeout 10 ip neigh add 10.9.0.1 lladdr 02:00:00:00:00:01 dev tptap3"),
+                     0);
+    struct tapir_packet pk;
+    struct tapir_packet_options po = {.ifname = "tptap3"};
+    assert_int_equal(tapir_packet_open(&pk, &po), 0);
+
+    /* A plain frame goes out as it was (the header is not part of it). */
+    static uint8_t sent[RXCAP], got[MAXF][RXCAP];
+    size_t got_len[MAXF];
+    struct tapir_frame f = {.data = sent, .len = make_eth(sent, 3, 200)};
+    assert_int_equal(tapir_device_tx(&tap.dev, &f, 1), 1);
+    assert_int_equal(wait_frames(&pk.dev, is_test_eth, got, got_len, 1, 2000), 1);
+    assert_int_equal(got_len[0], 200);
+    assert_memory_equal(got[0], sent, 200);
+
+    /* The kernel's UDP to 10.9.0.1:9999 arrives with its checksum left partial. */
+    int us = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(us >= 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(9999)};
+    inet_pton(AF_INET, "10.9.0.1", &to.sin_addr);
+    assert_int_equal(sendto(us, "partial", 7, 0, (struct sockaddr *)&to, sizeof to), 7);
+    static uint8_t rxb[RXCAP];
+    struct tapir_frame r = {.data = rxb, .cap = sizeof rxb};
+    bool seen = false;
+    for (int waited = 0; !seen && waited < 2000; waited += 20) {
+        struct pollfd pfd = {tap.fd, POLLIN, 0};
+        poll(&pfd, 1, 20);
+        r.data = rxb;
+        r.cap = sizeof rxb;
+        while (!seen && tapir_device_rx(&tap.dev, &r, 1) == 1)
+            seen = is_udp_9999(rxb, r.len);
+    }
+    assert_true(seen);
+    assert_int_equal(r.flags, TAPIR_FRAME_CSUM_PARTIAL);
+    assert_int_equal(r.gso_type, TAPIR_GSO_NONE);
+    assert_int_equal(r.csum_start, 34);
+    assert_int_equal(r.csum_offset, 6);
+    struct tapir_ipv4_addr s = {{10, 9, 0, 2}}, d = {{10, 9, 0, 1}};
+    uint16_t finished = tapir_checksum(rxb + 34, r.len - 34);
+    rxb[40] = rxb[41] = 0;
+    uint16_t full = tapir_csum_finish(tapir_csum_add(
+        tapir_csum_pseudo_ipv4(&s, &d, 17, (uint16_t)(r.len - 34)), rxb + 34, r.len - 34));
+    assert_int_equal(finished, full);
+
+    /* Ours, partial: without the flag the kernel drops it (a wrong checksum), with it the
+     * socket gets the datagram. */
+    int rs = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    struct sockaddr_in me = {.sin_family = AF_INET, .sin_port = htons(7777)};
+    assert_int_equal(bind(rs, (struct sockaddr *)&me, sizeof me), 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "tptap3");
+    assert_int_equal(ioctl(us, SIOCGIFHWADDR, &ifr), 0);
+    f.len = make_partial_udp(sent, (const uint8_t *)ifr.ifr_hwaddr.sa_data);
+    assert_int_equal(tapir_device_tx(&tap.dev, &f, 1), 1);
+    char msg[32];
+    usleep(100000);
+    assert_int_equal(recv(rs, msg, sizeof msg, 0), -1);
+    f.flags = TAPIR_FRAME_CSUM_PARTIAL;
+    f.csum_start = 34;
+    f.csum_offset = 6;
+    assert_int_equal(tapir_device_tx(&tap.dev, &f, 1), 1);
+    ssize_t got_n = -1;
+    for (int waited = 0; got_n < 0 && waited < 2000; waited += 20) {
+        struct pollfd pfd = {rs, POLLIN, 0};
+        poll(&pfd, 1, 20);
+        got_n = recv(rs, msg, sizeof msg, 0);
+    }
+    assert_int_equal(got_n, 7);
+    assert_memory_equal(msg, "offload", 7);
+    /* Metadata the kernel would refuse is dropped and counted, not written. */
+    f.gso_type = TAPIR_GSO_TCPV4;
+    f.gso_size = 0;
+    uint64_t dropped = tap.stats.tx_dropped;
+    assert_int_equal(tapir_device_tx(&tap.dev, &f, 1), 1);
+    assert_int_equal(tap.stats.tx_dropped, dropped + 1);
+
+    close(us);
+    close(rs);
+    assert_int_equal(tapir_packet_close(&pk), 0);
+    assert_int_equal(tapir_tuntap_close(&tap), 0);
+
+    /* Opened without offloads: no caps, no header. */
+    struct tapir_tuntap_options plain = {.name = "tptap4"};
+    assert_int_equal(tapir_tuntap_open(&tap, &plain), 0);
+    assert_int_equal(tap.dev.caps, 0);
+    assert_false(tap.vnet_hdr);
+    assert_int_equal(tapir_tuntap_close(&tap), 0);
 }
 
 /* A persistent TAP made by `ip tuntap add` (as an administrator would for a user):
@@ -496,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_tap),
         cmocka_unit_test(test_tun),
         cmocka_unit_test(test_mtu_and_options),
+        cmocka_unit_test(test_vnet_tap),
         cmocka_unit_test(test_attach_existing),
         cmocka_unit_test(test_privilege_errors),
     };

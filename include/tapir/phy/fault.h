@@ -10,7 +10,11 @@
  *
  *   drop       with probability drop_pct / 100 it is discarded;
  *   corrupt    with probability corrupt_pct / 100 one bit, chosen at random among all
- *              the frame's bits, is flipped (duplicates carry the same damage);
+ *              the frame's bits, is flipped (duplicates carry the same damage). Offload
+ *              metadata would hide the damage, so it goes first: CSUM_VALID is cleared
+ *              (the receiver verifies), a CSUM_PARTIAL checksum is finished before the
+ *              flip, and a GSO super-frame, whose segments the device would checksum
+ *              afresh, is discarded instead (counted as corrupted, all its segments lost);
  *   duplicate  with probability duplicate_pct / 100 a second identical copy follows it;
  *   reorder    with probability reorder_pct / 100 it is held back and released right
  *              after the next frame of the same direction that is not dropped (which is

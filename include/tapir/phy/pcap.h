@@ -10,6 +10,10 @@
  * rx() hands the caller's frames to the inner device's rx(), so it may exchange the
  * data/cap pairs among frames[0..n) as that device may (see packet.h).
  *
+ * Offload: a GSO super-frame is recorded as it is, one record of up to 64 KiB whose TCP
+ * checksum holds only the pseudo-header sum (CSUM_PARTIAL): readers show it as one long
+ * segment with an incorrect checksum, as they do for a capture on a host with TSO.
+ *
  * Records go through a buffer inside struct tapir_pcap and reach the file when it fills,
  * on tapir_pcap_flush() and on tapir_pcap_close(). A failed write never fails rx/tx: the
  * records are lost, counted in write_errors, and the first error is kept in `error`.

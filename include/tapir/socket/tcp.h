@@ -208,6 +208,11 @@ struct tapir_tcp_socket {
     bool orphan;                /* tapir_tcp_close() was called: the application reads no more */
     tapir_instant fin_wait2_at; /* when an orphan in FIN-WAIT-2 is given up (NEVER: not armed) */
     int soft_error;             /* the last ICMP soft error (RFC 9293 §3.9.2.2), or 0 */
+    /* Offload: the most payload one segment may carry, set by the interface before each
+     * dispatch when its device cuts super-segments (GSO); 0 or less than the MSS: one MSS.
+     * A super-segment is one record of the transmission log (at most 65535 bytes) and is
+     * retransmitted whole. */
+    uint32_t gso_max;
 };
 
 /* Initialise a closed socket over caller buffers (the sizes bound the windows). */
