@@ -126,8 +126,10 @@ void tapir__udp_input(struct tapir_iface *iface, tapir_instant now, const struct
     struct tapir_pseudo_header ph = pseudo(&ip->src, &ip->dst);
     struct tapir_udp_repr udp;
     /* Checksum 0 over IPv4 means none was computed and is accepted; over IPv6 it is
-     * invalid (RFC 8200 §8.1) and the parser refuses it: both counted here. */
-    if (tapir_udp_parse(buf, len, &ph, &udp) != 0) {
+     * invalid (RFC 8200 §8.1) and the parser refuses it: both counted here. A checksum the
+     * device vouched for, or left partial (offload: the kernel's own datagrams on a TAP
+     * with IFF_VNET_HDR), is not verified again. */
+    if (tapir_udp_parse(buf, len, ip->csum_trusted ? NULL : &ph, &udp) != 0) {
         tapir__drop(iface, TAPIR_DROP_UDP_MALFORMED);
         return;
     }
