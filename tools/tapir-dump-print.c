@@ -242,12 +242,13 @@ void dump_print(FILE *out, const struct dump_print_options *o, int linktype,
     tapir_text_init(&t, line, sizeof line);
     if (!o->no_time)
         print_time(&t, p);
+    unsigned flags = o->flags | (p->csum_not_ready ? TAPIR_PRINT_CSUM_NOT_READY : 0u);
     /* The one-line summary always; with -v the frame's size and every field follow. */
-    print_body(&t, linktype, p, o->flags & ~(unsigned)TAPIR_PRINT_VERBOSE);
+    print_body(&t, linktype, p, flags & ~(unsigned)TAPIR_PRINT_VERBOSE);
     tapir_text_puts(&t, "\n");
     if (o->flags & TAPIR_PRINT_VERBOSE) {
         tapir_text_printf(&t, "Frame\n  length: %u\n  captured: %u\n", p->len, p->caplen);
-        print_body(&t, linktype, p, o->flags);
+        print_body(&t, linktype, p, flags);
     }
     fputs(line, out);
     if (!tapir_text_complete(&t))

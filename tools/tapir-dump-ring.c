@@ -187,6 +187,9 @@ static int walk_block(struct dump_ring *r, struct tpacket_block_desc *bd, dump_p
             .caplen = h->tp_snaplen,
             .len = h->tp_len,
             .data = (uint8_t *)h + h->tp_mac,
+            /* A frame leaving through a device with checksum offload (a TAP with
+             * IFF_VNET_HDR) carries a partial checksum: not bad, just not done yet. */
+            .csum_not_ready = (h->tp_status & TP_STATUS_CSUMNOTREADY) != 0,
         };
         if (!r->cooked && r->linktype == DUMP_LINKTYPE_ETHERNET &&
             (h->tp_status & TP_STATUS_VLAN_VALID) && h->tp_mac >= TP3_HDRLEN + 4 &&

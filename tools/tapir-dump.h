@@ -45,6 +45,7 @@ struct dump_packet {
     uint32_t caplen; /* bytes at data */
     uint32_t len;    /* bytes on the wire */
     const uint8_t *data;
+    bool csum_not_ready; /* live capture: the kernel has not filled the checksum in yet */
 };
 
 /* Called for each packet; a nonzero return stops the dispatch after this packet. */

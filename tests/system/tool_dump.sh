@@ -367,4 +367,23 @@ check "--l3 sees nothing outbound, no ICMP, no UDP, no ARP" \
 check "--l3 prints one line per segment" test "$(wc -l <"$OUT/l3.txt")" = "$l3"
 
 stop_tapir
+
+# ---- 8. Offload: with tapir-host's default offloads the kernel sends its TCP segments
+# into the TAP with partial checksums; the ring marks them TP_STATUS_CSUMNOTREADY and the
+# live lines must not call them bad (a file keeps no such mark: -r would, as tcpdump -v).
+start_tapir "$OUT/off.log" "$BIN/tapir-host" --tap tap0 --echo 7000
+bg "$OUT/off.err" listening "$DUMP" -i tap0 -t -c 6 tcp >"$OUT/off.txt"
+DO=$BG
+/usr/bin/python3 - <<'PY'
+import socket
+s = socket.create_connection(("192.168.69.1", 7000), timeout=3)
+s.sendall(b"offloaded checksums")
+s.recv(100)
+s.close()
+PY
+wait_exit $DO 10
+stop_tapir
+check "offload: the kernel's segments are shown without '[bad cksum]'" \
+    bash -c "grep -q '192.168.69.100.[0-9]* > 192.168.69.1.7000' '$OUT/off.txt' &&
+        ! grep -q 'bad cksum' '$OUT/off.txt'"
 finish

@@ -59,6 +59,9 @@ int tapir_dissect(const uint8_t *frame, size_t len, enum tapir_medium medium,
 enum tapir_print_flags {
     TAPIR_PRINT_LINK = 1 << 0,    /* include the link header (tcpdump -e) */
     TAPIR_PRINT_VERBOSE = 1 << 1, /* every field of every layer, one per line */
+    /* The TCP/UDP checksum is not filled in yet (a capture of a sender that leaves it to
+     * offload: AF_PACKET's TP_STATUS_CSUMNOTREADY): do not call it bad. */
+    TAPIR_PRINT_CSUM_NOT_READY = 1 << 2,
 };
 
 /* One tcpdump-like line (no newline), or with TAPIR_PRINT_VERBOSE a block of lines.
