@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "group_record.h"
 #include "tapir/error.h"
 #include "tapir/wire/checksum.h"
 #include "tapir/wire/igmp.h"
@@ -24,21 +25,13 @@ static const uint8_t *at(const uint8_t *buf, size_t off, size_t len)
     return off < len ? buf + off : NULL;
 }
 
-/* Reads the record at `p` (left bytes remain); returns its length, or 0 if it does not fit. */
+_Static_assert(TAPIR_IGMP_RECORD_LEN == GROUP_RECORD_TYPE_LEN + ADDR_LEN,
+               "the fixed part of a record");
+
 static size_t read_record(const uint8_t *p, size_t left, struct tapir_igmp_record *rec)
 {
-    if (left < TAPIR_IGMP_RECORD_LEN)
-        return 0;
-    rec->type = p[0];
-    rec->aux_len = p[1];
-    rec->num_sources = load_be16(p + 2);
-    memcpy(rec->group.bytes, p + 4, ADDR_LEN);
-    size_t len = tapir_igmp_record_len(rec);
-    if (len > left)
-        return 0;
-    rec->sources = p + TAPIR_IGMP_RECORD_LEN;
-    rec->aux = rec->sources + (size_t)rec->num_sources * ADDR_LEN;
-    return len;
+    return group_record_read(p, left, ADDR_LEN, &rec->type, &rec->aux_len, &rec->num_sources,
+                             rec->group.bytes, &rec->sources, &rec->aux);
 }
 
 int tapir_igmp_parse(const uint8_t *buf, size_t len, bool verify_checksum,
@@ -127,7 +120,7 @@ int tapir_igmp_parse(const uint8_t *buf, size_t len, bool verify_checksum,
 
 size_t tapir_igmp_record_len(const struct tapir_igmp_record *rec)
 {
-    return TAPIR_IGMP_RECORD_LEN + (size_t)rec->num_sources * ADDR_LEN + (size_t)rec->aux_len * 4;
+    return group_record_len(ADDR_LEN, rec->num_sources, rec->aux_len);
 }
 
 int tapir_igmp_record_next(const struct tapir_igmp_repr *repr, size_t *offset,
@@ -146,21 +139,8 @@ int tapir_igmp_record_next(const struct tapir_igmp_repr *repr, size_t *offset,
 
 int tapir_igmp_record_emit(const struct tapir_igmp_record *rec, uint8_t *buf, size_t cap)
 {
-    size_t len = tapir_igmp_record_len(rec);
-    if (cap < len)
-        return TAPIR_ENOBUFS;
-    size_t sources_len = (size_t)rec->num_sources * ADDR_LEN;
-    /* Aux data first: moving the sources forward must not overwrite it. */
-    if (rec->aux != NULL && rec->aux_len > 0 &&
-        rec->aux != buf + TAPIR_IGMP_RECORD_LEN + sources_len)
-        memmove(buf + TAPIR_IGMP_RECORD_LEN + sources_len, rec->aux, (size_t)rec->aux_len * 4);
-    if (rec->sources != NULL && sources_len > 0 && rec->sources != buf + TAPIR_IGMP_RECORD_LEN)
-        memmove(buf + TAPIR_IGMP_RECORD_LEN, rec->sources, sources_len);
-    buf[0] = rec->type;
-    buf[1] = rec->aux_len;
-    store_be16(buf + 2, rec->num_sources);
-    memcpy(buf + 4, rec->group.bytes, ADDR_LEN);
-    return (int)len;
+    return group_record_emit(buf, cap, ADDR_LEN, rec->type, rec->aux_len, rec->num_sources,
+                             rec->group.bytes, rec->sources, rec->aux);
 }
 
 /* Length of the fixed part, or 0 for a type and version that do not go together. */

@@ -1,0 +1,67 @@
+/* Internal: the group record that IGMPv3 (RFC 3376 §4.2.4) and MLDv2 (RFC 3810 §5.2.4) share:
+ * Record Type, Aux Data Len (32-bit words), Number of Sources, the group address, the source
+ * addresses, the aux data. The two differ only in the address length (4 or 16 bytes), so
+ * igmp.c and mld.c pass it in along with where their own record struct keeps each field. */
+#ifndef TAPIR_WIRE_GROUP_RECORD_H
+#define TAPIR_WIRE_GROUP_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "bytes.h"
+#include "tapir/error.h"
+
+/* Record Type, Aux Data Len, Number of Sources: the 4 bytes before the group address. */
+#define GROUP_RECORD_TYPE_LEN 4
+
+static inline size_t group_record_len(size_t addr_len, uint16_t num_sources, uint8_t aux_len)
+{
+    return GROUP_RECORD_TYPE_LEN + addr_len + (size_t)num_sources * addr_len + (size_t)aux_len * 4;
+}
+
+/* Reads the record at `p` (left bytes remain) into the fields given; returns its length, or
+ * 0 if it does not fit. The fixed fields are filled even when the rest does not fit. */
+static inline size_t group_record_read(const uint8_t *p, size_t left, size_t addr_len,
+                                       uint8_t *type, uint8_t *aux_len, uint16_t *num_sources,
+                                       uint8_t *addr, const uint8_t **sources, const uint8_t **aux)
+{
+    size_t fixed = GROUP_RECORD_TYPE_LEN + addr_len;
+    if (left < fixed)
+        return 0;
+    *type = p[0];
+    *aux_len = p[1];
+    *num_sources = load_be16(p + 2);
+    memcpy(addr, p + GROUP_RECORD_TYPE_LEN, addr_len);
+    size_t len = group_record_len(addr_len, *num_sources, *aux_len);
+    if (len > left)
+        return 0;
+    *sources = p + fixed;
+    *aux = *sources + (size_t)*num_sources * addr_len;
+    return len;
+}
+
+/* Writes one record into buf[cap]; sources and aux are moved into place unless NULL (the
+ * caller put them there). Returns its length or TAPIR_ENOBUFS. */
+static inline int group_record_emit(uint8_t *buf, size_t cap, size_t addr_len, uint8_t type,
+                                    uint8_t aux_len, uint16_t num_sources, const uint8_t *addr,
+                                    const uint8_t *sources, const uint8_t *aux)
+{
+    size_t len = group_record_len(addr_len, num_sources, aux_len);
+    if (cap < len)
+        return TAPIR_ENOBUFS;
+    size_t fixed = GROUP_RECORD_TYPE_LEN + addr_len;
+    size_t sources_len = (size_t)num_sources * addr_len;
+    /* Aux data first: moving the sources forward must not overwrite it. */
+    if (aux != NULL && aux_len > 0 && aux != buf + fixed + sources_len)
+        memmove(buf + fixed + sources_len, aux, (size_t)aux_len * 4);
+    if (sources != NULL && sources_len > 0 && sources != buf + fixed)
+        memmove(buf + fixed, sources, sources_len);
+    buf[0] = type;
+    buf[1] = aux_len;
+    store_be16(buf + 2, num_sources);
+    memcpy(buf + GROUP_RECORD_TYPE_LEN, addr, addr_len);
+    return (int)len;
+}
+
+#endif
