@@ -70,10 +70,7 @@ int tapir_raw_recv(struct tapir_raw_socket *s, struct tapir_raw_meta *meta, void
         return TAPIR_EAGAIN;
     if (meta)
         memcpy(meta, m, sizeof *meta);
-    if (buf && cap)
-        memcpy(buf, data, len < cap ? len : cap);
-    tapir__packet_ring_pop(&s->rx);
-    return (int)len;
+    return (int)tapir__packet_ring_pop_into(&s->rx, buf, cap);
 }
 
 bool tapir_raw_can_recv(const struct tapir_raw_socket *s)

@@ -160,10 +160,7 @@ int tapir_udp_recv(struct tapir_udp_socket *s, struct tapir_udp_meta *meta, void
         meta->ttl = m[2 * ADDR_LEN + 4];
         memcpy(&meta->received_at, m + 40, sizeof meta->received_at);
     }
-    if (buf && cap)
-        memcpy(buf, data, len < cap ? len : cap);
-    tapir__packet_ring_pop(&s->rx);
-    return (int)len;
+    return (int)tapir__packet_ring_pop_into(&s->rx, buf, cap);
 }
 
 bool tapir_udp_can_recv(const struct tapir_udp_socket *s)
