@@ -13,6 +13,7 @@
  * file keeps, beside them, the reports each group still owes (iface->mcast). */
 #include <string.h>
 
+#include "../base/addr_internal.h"
 #include "iface_internal.h"
 #include "tapir/wire/icmpv6.h"
 #include "tapir/wire/igmp.h"
@@ -57,15 +58,6 @@ static const struct tapir_ipv6_addr mldv2_routers = {{0xff, 0x02, [15] = 0x16}};
 static int family_of(const struct tapir_ip_addr *a)
 {
     return a->version == TAPIR_IP_V6 ? FAM_V6 : FAM_V4;
-}
-
-static bool is_multicast(const struct tapir_ip_addr *a)
-{
-    if (a->version == TAPIR_IP_V4)
-        return (a->v4.bytes[0] & 0xf0) == 0xe0;
-    if (a->version == TAPIR_IP_V6)
-        return a->v6.bytes[0] == 0xff;
-    return false;
 }
 
 /* Groups no report is ever sent about. IPv4: the all-systems group 224.0.0.1, in which a
@@ -356,7 +348,7 @@ static void start_change(struct tapir_iface *iface, struct tapir__mcast_group *e
 int tapir_iface_join_group(struct tapir_iface *iface, const struct tapir_ip_addr *group,
                            tapir_instant now)
 {
-    if (!is_multicast(group))
+    if (!tapir__ip_is_multicast(group))
         return TAPIR_EINVAL;
     struct tapir__mcast_group *e = find(iface, group);
     if (e && e->refs > 0) {
