@@ -13,6 +13,7 @@
  * file keeps, beside them, the reports each group still owes (iface->mcast). */
 #include <string.h>
 
+#include "iface_pseudo.h"
 #include "../base/addr_internal.h"
 #include "iface_internal.h"
 #include "tapir/wire/icmpv6.h"
@@ -187,12 +188,7 @@ static void send_mld(struct tapir_iface *iface, tapir_instant now,
     }
     const size_t hlen = 40 + TAPIR_IPV6_RTALERT_HBH_LEN;
     uint8_t *dg = iface->datagram;
-    struct tapir_pseudo_header ph;
-    memset(&ph, 0, sizeof ph);
-    ph.src.version = ph.dst.version = TAPIR_IP_V6;
-    ph.src.v6 = src;
-    ph.dst.v6 = *dst;
-    ph.protocol = TAPIR_IP_PROTO_ICMPV6;
+    struct tapir_pseudo_header ph = tapir__pseudo_v6(&src, dst, TAPIR_IP_PROTO_ICMPV6);
     int n = tapir_mld_emit(msg, &ph, dg + hlen, 65535 - TAPIR_IPV6_RTALERT_HBH_LEN);
     if (n < 0 || tapir_ipv6_hbh_router_alert_emit(TAPIR_IP_PROTO_ICMPV6, TAPIR_IPV6_RTALERT_MLD,
                                                   dg + 40, TAPIR_IPV6_RTALERT_HBH_LEN) < 0)

@@ -10,6 +10,7 @@
  * already a configuration value, not a hardware serial number. */
 #include <string.h>
 
+#include "iface_pseudo.h"
 #include "iface_internal.h"
 #include "tapir/priv/siphash.h"
 #include "tapir/wire/icmpv6.h"
@@ -73,12 +74,7 @@ void tapir__slaac_init(struct tapir_iface *iface)
 static int send_nd(struct tapir_iface *iface, tapir_instant now, const struct tapir_ndp_repr *nd,
                    const struct tapir_ipv6_addr *src, const struct tapir_ipv6_addr *dst)
 {
-    struct tapir_pseudo_header ph;
-    memset(&ph, 0, sizeof ph);
-    ph.src.version = ph.dst.version = TAPIR_IP_V6;
-    ph.src.v6 = *src;
-    ph.dst.v6 = *dst;
-    ph.protocol = TAPIR_IP_PROTO_ICMPV6;
+    struct tapir_pseudo_header ph = tapir__pseudo_v6(src, dst, TAPIR_IP_PROTO_ICMPV6);
     int n = tapir_ndp_emit(nd, &ph, iface->datagram + TAPIR__IP_ROOM, 1024);
     if (n < 0)
         return n;

@@ -3,6 +3,7 @@
  * datagrams. */
 #include <string.h>
 
+#include "iface_pseudo.h"
 #include "../base/addr_internal.h"
 #include "../socket/udp_internal.h"
 #include "tapir/socket/raw.h"
@@ -94,21 +95,10 @@ int tapir_udp_bind(struct tapir_udp_socket *s, struct tapir_iface *iface,
 
 /* ---- ingress ---- */
 
-static struct tapir_pseudo_header pseudo(const struct tapir_ip_addr *src,
-                                         const struct tapir_ip_addr *dst)
-{
-    struct tapir_pseudo_header ph;
-    memset(&ph, 0, sizeof ph);
-    ph.src = *src;
-    ph.dst = *dst;
-    ph.protocol = TAPIR_IP_PROTO_UDP;
-    return ph;
-}
-
 void tapir__udp_input(struct tapir_iface *iface, tapir_instant now, const struct tapir__ip_info *ip,
                       const uint8_t *buf, size_t len)
 {
-    struct tapir_pseudo_header ph = pseudo(&ip->src, &ip->dst);
+    struct tapir_pseudo_header ph = tapir__pseudo(&ip->src, &ip->dst, TAPIR_IP_PROTO_UDP);
     struct tapir_udp_repr udp;
     /* Checksum 0 over IPv4 means none was computed and is accepted; over IPv6 it is
      * invalid (RFC 8200 §8.1) and the parser refuses it: both counted here. A checksum the
@@ -216,7 +206,7 @@ static int send_datagram(struct tapir_iface *iface, tapir_instant now,
         .payload = tx->data,
         .payload_len = tx->len,
     };
-    struct tapir_pseudo_header ph = pseudo(&src, &tx->remote);
+    struct tapir_pseudo_header ph = tapir__pseudo(&src, &tx->remote, TAPIR_IP_PROTO_UDP);
     int n = tapir_udp_emit(&udp, &ph, iface->datagram + TAPIR__IP_ROOM, 65535);
     if (n < 0)
         return TAPIR_EMSGSIZE;
