@@ -119,10 +119,7 @@ bool tapir__raw_socket_peek_tx(const struct tapir_raw_socket *s, struct tapir__r
 
 void tapir__raw_socket_tx_done(struct tapir_raw_socket *s, int rc)
 {
-    const uint8_t *m, *data;
-    size_t len = 0;
-    if (tapir__packet_ring_peek(&s->tx, sizeof(struct tx_meta), &m, &data, &len))
-        tapir__packet_ring_pop(&s->tx);
+    size_t len = tapir__packet_ring_pop_into(&s->tx, NULL, 0); /* 0: nothing was queued */
     if (rc == 0) {
         s->stats.datagrams_sent++;
         s->stats.bytes_sent += len;

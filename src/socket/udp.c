@@ -238,10 +238,7 @@ bool tapir__udp_socket_peek_tx(const struct tapir_udp_socket *s, struct tapir__u
 
 void tapir__udp_socket_tx_done(struct tapir_udp_socket *s, int rc)
 {
-    const uint8_t *m, *data;
-    size_t len = 0;
-    if (tapir__packet_ring_peek(&s->tx, TX_META_LEN, &m, &data, &len))
-        tapir__packet_ring_pop(&s->tx);
+    size_t len = tapir__packet_ring_pop_into(&s->tx, NULL, 0); /* 0: nothing was queued */
     if (rc == 0) {
         s->stats.datagrams_sent++;
         s->stats.bytes_sent += len;
