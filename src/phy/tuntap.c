@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "frame.h"
 #include "tapir/error.h"
 #include "tapir/phy/tuntap.h"
 #include "tapir/phy/vnet.h"
@@ -121,11 +122,7 @@ static int tuntap_rx(void *ctx, struct tapir_frame *frames, int n)
             continue;
         }
         f->len = (size_t)r;
-        f->flags = 0;
-        f->gso_type = TAPIR_GSO_NONE;
-        f->gso_size = 0;
-        f->csum_start = 0;
-        f->csum_offset = 0;
+        tapir__frame_clear_offload(f);
         t->stats.rx_frames++;
         t->stats.rx_bytes += (uint64_t)r;
         got++;
