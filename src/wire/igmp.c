@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "bytes.h"
-#include "group_record.h"
+#include "membership.h"
 #include "tapir/error.h"
 #include "tapir/wire/checksum.h"
 #include "tapir/wire/igmp.h"
@@ -224,22 +224,18 @@ int tapir_igmp_emit(const struct tapir_igmp_repr *repr, uint8_t *buf, size_t cap
 
 uint32_t tapir_igmp_max_resp_time_ds(const struct tapir_igmp_repr *repr)
 {
-    uint32_t code = repr->max_resp_code;
     if (repr->version == 1)
         return 100; /* RFC 2236 §4: a v1 query means 10 s */
+    if (repr->version == 2)
+        return repr->max_resp_code;
     /* RFC 3376 §4.1.1: from 128 on, a floating-point value 1|exp(3)|mant(4). */
-    if (repr->version == 2 || code < 128)
-        return code;
-    return ((code & 0x0f) | 0x10) << (((code >> 4) & 0x7) + 3);
+    return membership_code8(repr->max_resp_code);
 }
 
 uint32_t tapir_igmp_qqi_s(const struct tapir_igmp_repr *repr)
 {
-    uint32_t code = repr->qqic;
     /* RFC 3376 §4.1.7: the same encoding as the Max Resp Code. */
-    if (code < 128)
-        return code;
-    return ((code & 0x0f) | 0x10) << (((code >> 4) & 0x7) + 3);
+    return membership_code8(repr->qqic);
 }
 
 /* tcpdump's unsigned_relts_print(): "1m40s", "0s". */
@@ -316,21 +312,6 @@ void tapir_igmp_print(struct tapir_text *t, const struct tapir_igmp_repr *repr)
         tapir_text_printf(t, " [len %zu]", len);
 }
 
-static const char *record_type_name(uint8_t type)
-{
-    /* RFC 3376 §4.2.12, with tcpdump's short names. */
-    static const char *const names[] = {
-        NULL,
-        "mode is include (is_in)",
-        "mode is exclude (is_ex)",
-        "change to include (to_in)",
-        "change to exclude (to_ex)",
-        "allow new sources (allow)",
-        "block old sources (block)",
-    };
-    return type < sizeof names / sizeof names[0] ? names[type] : NULL;
-}
-
 static void print_sources(struct tapir_text *t, const uint8_t *sources, unsigned n,
                           const char *indent)
 {
@@ -369,7 +350,7 @@ void tapir_igmp_print_verbose(struct tapir_text *t, const struct tapir_igmp_repr
         size_t off = 0;
         struct tapir_igmp_record rec;
         while (tapir_igmp_record_next(repr, &off, &rec) > 0) {
-            const char *name = record_type_name(rec.type);
+            const char *name = membership_record_type_name(rec.type);
             tapir_text_printf(t, "  record: %s (%u), %s, %u source(s), aux data %u word(s)\n",
                               name ? name : "unknown", rec.type, tapir_ipv4_format(&rec.group, a),
                               rec.num_sources, rec.aux_len);

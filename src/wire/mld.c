@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "bytes.h"
-#include "group_record.h"
+#include "membership.h"
 #include "tapir/error.h"
 #include "tapir/wire/mld.h"
 
@@ -228,11 +228,8 @@ uint32_t tapir_mld_max_resp_delay_ms(const struct tapir_mld_repr *repr)
 
 uint32_t tapir_mld_qqi_s(const struct tapir_mld_repr *repr)
 {
-    uint32_t code = repr->qqic;
     /* RFC 3810 §5.1.9: from 128 on, 1|exp(3)|mant(4). */
-    if (code < 128)
-        return code;
-    return ((code & 0x0f) | 0x10) << (((code >> 4) & 0x7) + 3);
+    return membership_code8(repr->qqic);
 }
 
 void tapir_mld_print(struct tapir_text *t, const struct tapir_mld_repr *repr)
@@ -254,21 +251,6 @@ void tapir_mld_print(struct tapir_text *t, const struct tapir_mld_repr *repr)
                           tapir_ipv6_format(&repr->mcast_addr, a));
     }
     tapir_text_printf(t, ", length %zu", len);
-}
-
-static const char *record_type_name(uint8_t type)
-{
-    /* RFC 3810 §5.2.12, with tcpdump's short names in the verbose line. */
-    static const char *const names[] = {
-        NULL,
-        "mode is include (is_in)",
-        "mode is exclude (is_ex)",
-        "change to include (to_in)",
-        "change to exclude (to_ex)",
-        "allow new sources (allow)",
-        "block old sources (block)",
-    };
-    return type < sizeof names / sizeof names[0] ? names[type] : NULL;
 }
 
 static void print_sources(struct tapir_text *t, const uint8_t *sources, unsigned n,
@@ -302,7 +284,7 @@ void tapir_mld_print_verbose(struct tapir_text *t, const struct tapir_mld_repr *
         size_t off = 0;
         struct tapir_mld_record rec;
         while (tapir_mld_record_next(repr, &off, &rec) > 0) {
-            const char *name = record_type_name(rec.type);
+            const char *name = membership_record_type_name(rec.type);
             tapir_text_printf(t, "  record: %s (%u), %s, %u source(s), aux data %u word(s)\n",
                               name ? name : "unknown", rec.type,
                               tapir_ipv6_format(&rec.mcast_addr, a), rec.num_sources, rec.aux_len);

@@ -1,9 +1,11 @@
-/* Internal: the group record that IGMPv3 (RFC 3376 §4.2.4) and MLDv2 (RFC 3810 §5.2.4) share:
- * Record Type, Aux Data Len (32-bit words), Number of Sources, the group address, the source
- * addresses, the aux data. The two differ only in the address length (4 or 16 bytes), so
- * igmp.c and mld.c pass it in along with where their own record struct keeps each field. */
-#ifndef TAPIR_WIRE_GROUP_RECORD_H
-#define TAPIR_WIRE_GROUP_RECORD_H
+/* Internal: what IGMPv3 (RFC 3376) and MLDv2 (RFC 3810) share, for igmp.c and mld.c.
+ *
+ * The group record (RFC 3376 §4.2.4, RFC 3810 §5.2.4): Record Type, Aux Data Len (32-bit
+ * words), Number of Sources, the group address, the source addresses, the aux data. The two
+ * differ only in the address length (4 or 16 bytes), which the callers pass in along with
+ * where their own record struct keeps each field. */
+#ifndef TAPIR_WIRE_MEMBERSHIP_H
+#define TAPIR_WIRE_MEMBERSHIP_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -62,6 +64,32 @@ static inline int group_record_emit(uint8_t *buf, size_t cap, size_t addr_len, u
     store_be16(buf + 2, num_sources);
     memcpy(buf + GROUP_RECORD_TYPE_LEN, addr, addr_len);
     return (int)len;
+}
+
+/* An 8-bit code (IGMPv3 Max Resp Code and QQIC, RFC 3376 §4.1.1 and §4.1.7; MLDv2 QQIC,
+ * RFC 3810 §5.1.9): below 128 the value itself, from 128 on a floating-point value
+ * 1|exp(3)|mant(4), (mant | 0x10) << (exp + 3). */
+static inline uint32_t membership_code8(uint8_t code)
+{
+    if (code < 128)
+        return code;
+    return ((uint32_t)(code & 0x0f) | 0x10) << (((code >> 4) & 0x7) + 3);
+}
+
+/* The record types (RFC 3376 §4.2.12, RFC 3810 §5.2.12) with tcpdump's short names, or NULL
+ * for another number. */
+static inline const char *membership_record_type_name(uint8_t type)
+{
+    static const char *const names[] = {
+        NULL,
+        "mode is include (is_in)",
+        "mode is exclude (is_ex)",
+        "change to include (to_in)",
+        "change to exclude (to_ex)",
+        "allow new sources (allow)",
+        "block old sources (block)",
+    };
+    return type < sizeof names / sizeof names[0] ? names[type] : NULL;
 }
 
 #endif
