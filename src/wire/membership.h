@@ -13,6 +13,7 @@
 
 #include "bytes.h"
 #include "tapir/error.h"
+#include "tapir/text.h"
 
 /* Record Type, Aux Data Len, Number of Sources: the 4 bytes before the group address. */
 #define GROUP_RECORD_TYPE_LEN 4
@@ -90,6 +91,25 @@ static inline const char *membership_record_type_name(uint8_t type)
         "block old sources (block)",
     };
     return type < sizeof names / sizeof names[0] ? names[type] : NULL;
+}
+
+/* The verbose line of one record (`addr` its group, formatted); its sources follow it. */
+static inline void membership_print_record(struct tapir_text *t, uint8_t type, const char *addr,
+                                           uint16_t num_sources, uint8_t aux_len)
+{
+    const char *name = membership_record_type_name(type);
+    tapir_text_printf(t, "  record: %s (%u), %s, %u source(s), aux data %u word(s)\n",
+                      name ? name : "unknown", type, addr, num_sources, aux_len);
+}
+
+/* The record's aux data in hex, after its sources; nothing when there is none. */
+static inline void membership_print_aux(struct tapir_text *t, const uint8_t *aux, uint8_t aux_len)
+{
+    if (aux_len > 0) {
+        tapir_text_puts(t, "    aux data: ");
+        tapir_text_hex(t, aux, (size_t)aux_len * 4, 0);
+        tapir_text_puts(t, "\n");
+    }
 }
 
 #endif

@@ -284,16 +284,10 @@ void tapir_mld_print_verbose(struct tapir_text *t, const struct tapir_mld_repr *
         size_t off = 0;
         struct tapir_mld_record rec;
         while (tapir_mld_record_next(repr, &off, &rec) > 0) {
-            const char *name = membership_record_type_name(rec.type);
-            tapir_text_printf(t, "  record: %s (%u), %s, %u source(s), aux data %u word(s)\n",
-                              name ? name : "unknown", rec.type,
-                              tapir_ipv6_format(&rec.mcast_addr, a), rec.num_sources, rec.aux_len);
+            membership_print_record(t, rec.type, tapir_ipv6_format(&rec.mcast_addr, a),
+                                    rec.num_sources, rec.aux_len);
             print_sources(t, rec.sources, rec.num_sources, "    ");
-            if (rec.aux_len > 0) {
-                tapir_text_puts(t, "    aux data: ");
-                tapir_text_hex(t, rec.aux, (size_t)rec.aux_len * 4, 0);
-                tapir_text_puts(t, "\n");
-            }
+            membership_print_aux(t, rec.aux, rec.aux_len);
         }
     } else {
         if (repr->version == 2)
