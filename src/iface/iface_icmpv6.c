@@ -34,7 +34,7 @@ static int send_icmpv6(struct tapir_iface *iface, tapir_instant now,
  * router (RFC 4861 §7.1.1). */
 #define NDP_HOP_LIMIT 255
 
-static int send_ndp(struct tapir_iface *iface, tapir_instant now, const struct tapir_ndp_repr *nd,
+int tapir__send_ndp(struct tapir_iface *iface, tapir_instant now, const struct tapir_ndp_repr *nd,
                     const struct tapir_ipv6_addr *src, const struct tapir_ipv6_addr *dst)
 {
     struct tapir_pseudo_header ph = tapir__pseudo_v6(src, dst, TAPIR_IP_PROTO_ICMPV6);
@@ -71,7 +71,7 @@ void tapir__send_neighbor_solicit(struct tapir_iface *iface, tapir_instant now,
     struct tapir_ipv6_addr dst = *target;
     if (!unicast)
         tapir__ipv6_solicited_node(target, &dst);
-    if (send_ndp(iface, now, &nd, &src.v6, &dst) == 0)
+    if (tapir__send_ndp(iface, now, &nd, &src.v6, &dst) == 0)
         iface->stats.ndp_solicits_sent++;
 }
 
@@ -85,7 +85,7 @@ static void send_neighbor_advert(struct tapir_iface *iface, tapir_instant now,
     nd.flags = flags;
     nd.target = *target;
     add_ll_option(&nd, TAPIR_NDP_OPT_TARGET_LL_ADDR, &iface->cfg.mac);
-    if (send_ndp(iface, now, &nd, target, dst) == 0)
+    if (tapir__send_ndp(iface, now, &nd, target, dst) == 0)
         iface->stats.ndp_adverts_sent++;
 }
 
