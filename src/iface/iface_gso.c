@@ -28,6 +28,7 @@
  */
 #include <string.h>
 
+#include "iface_pseudo.h"
 #include "../socket/tcp_internal.h"
 #include "iface_internal.h"
 #include "tapir/wire/checksum.h"
@@ -61,11 +62,7 @@ bool tapir__rx_csum_trusted(struct tapir_iface *iface)
 int tapir__tcp_send_gso(struct tapir_iface *iface, tapir_instant now,
                         const struct tapir__tcp_out *out)
 {
-    struct tapir_pseudo_header ph;
-    memset(&ph, 0, sizeof ph);
-    ph.src = out->src;
-    ph.dst = out->dst;
-    ph.protocol = TAPIR_IP_PROTO_TCP;
+    struct tapir_pseudo_header ph = tapir__pseudo(&out->src, &out->dst, TAPIR_IP_PROTO_TCP);
     uint8_t *upper = iface->datagram + TAPIR__IP_ROOM;
     /* No checksum yet (NULL pseudo-header): one of the two below goes in. */
     int n = tapir_tcp_emit(&out->tcp, NULL, upper, GSO_MAX_PAYLOAD + 60);

@@ -2,6 +2,7 @@
  * sockets, neighbour solicitations and advertisements. */
 #include <string.h>
 
+#include "iface_pseudo.h"
 #include "../socket/icmp_internal.h"
 #include "iface_internal.h"
 #include "iface_udp.h"
@@ -14,18 +15,6 @@
 #define ICMPV6_ERROR_MAX_QUOTE (1280 - 40 - 8)
 
 static const struct tapir_ipv6_addr all_nodes = {{0xff, 0x02, [15] = 0x01}};
-
-static struct tapir_pseudo_header pseudo(const struct tapir_ipv6_addr *src,
-                                         const struct tapir_ipv6_addr *dst)
-{
-    struct tapir_pseudo_header ph;
-    memset(&ph, 0, sizeof ph);
-    ph.src.version = ph.dst.version = TAPIR_IP_V6;
-    ph.src.v6 = *src;
-    ph.dst.v6 = *dst;
-    ph.protocol = TAPIR_IP_PROTO_ICMPV6;
-    return ph;
-}
 
 /* Wrap the ICMPv6 message at datagram + TAPIR__IP_ROOM in an IPv6 header and send it. */
 static int send_icmpv6(struct tapir_iface *iface, tapir_instant now,
@@ -45,10 +34,10 @@ static int send_icmpv6(struct tapir_iface *iface, tapir_instant now,
  * router (RFC 4861 §7.1.1). */
 #define NDP_HOP_LIMIT 255
 
-static int send_ndp(struct tapir_iface *iface, tapir_instant now, const struct tapir_ndp_repr *nd,
+int tapir__send_ndp(struct tapir_iface *iface, tapir_instant now, const struct tapir_ndp_repr *nd,
                     const struct tapir_ipv6_addr *src, const struct tapir_ipv6_addr *dst)
 {
-    struct tapir_pseudo_header ph = pseudo(src, dst);
+    struct tapir_pseudo_header ph = tapir__pseudo_v6(src, dst, TAPIR_IP_PROTO_ICMPV6);
     uint8_t *upper = iface->datagram + TAPIR__IP_ROOM;
     int n = tapir_ndp_emit(nd, &ph, upper, 1024);
     if (n < 0)
@@ -82,7 +71,7 @@ void tapir__send_neighbor_solicit(struct tapir_iface *iface, tapir_instant now,
     struct tapir_ipv6_addr dst = *target;
     if (!unicast)
         tapir__ipv6_solicited_node(target, &dst);
-    if (send_ndp(iface, now, &nd, &src.v6, &dst) == 0)
+    if (tapir__send_ndp(iface, now, &nd, &src.v6, &dst) == 0)
         iface->stats.ndp_solicits_sent++;
 }
 
@@ -96,7 +85,7 @@ static void send_neighbor_advert(struct tapir_iface *iface, tapir_instant now,
     nd.flags = flags;
     nd.target = *target;
     add_ll_option(&nd, TAPIR_NDP_OPT_TARGET_LL_ADDR, &iface->cfg.mac);
-    if (send_ndp(iface, now, &nd, target, dst) == 0)
+    if (tapir__send_ndp(iface, now, &nd, target, dst) == 0)
         iface->stats.ndp_adverts_sent++;
 }
 
@@ -167,7 +156,8 @@ static void ndp_input(struct tapir_iface *iface, tapir_instant now, const struct
 void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
                          const struct tapir__ip_info *ip, const uint8_t *buf, size_t len)
 {
-    struct tapir_pseudo_header ph = pseudo(&ip->src.v6, &ip->dst.v6);
+    struct tapir_pseudo_header ph =
+        tapir__pseudo_v6(&ip->src.v6, &ip->dst.v6, TAPIR_IP_PROTO_ICMPV6);
     struct tapir_icmpv6_repr icmp;
     if (tapir_icmpv6_parse(buf, len, &ph, &icmp) != 0) {
         tapir__drop(iface, TAPIR_DROP_ICMP_MALFORMED);
@@ -186,7 +176,8 @@ void tapir__icmpv6_input(struct tapir_iface *iface, tapir_instant now,
         }
         struct tapir_icmpv6_repr rep = icmp;
         rep.type = TAPIR_ICMPV6_ECHO_REPLY;
-        struct tapir_pseudo_header rph = pseudo(&ip->dst.v6, &ip->src.v6);
+        struct tapir_pseudo_header rph =
+            tapir__pseudo_v6(&ip->dst.v6, &ip->src.v6, TAPIR_IP_PROTO_ICMPV6);
         int n = tapir_icmpv6_emit(&rep, &rph, iface->datagram + TAPIR__IP_ROOM, 65535);
         if (n >= 0 && send_icmpv6(iface, now, &ip->dst.v6, &ip->src.v6, 0, (size_t)n) == 0)
             iface->stats.echo_replies_sent++;
@@ -259,7 +250,7 @@ void tapir__icmpv6_error(struct tapir_iface *iface, tapir_instant now,
     icmp.data = ip->packet;
     icmp.data_len =
         ip->packet_len < ICMPV6_ERROR_MAX_QUOTE ? ip->packet_len : ICMPV6_ERROR_MAX_QUOTE;
-    struct tapir_pseudo_header ph = pseudo(&src.v6, &ip->src.v6);
+    struct tapir_pseudo_header ph = tapir__pseudo_v6(&src.v6, &ip->src.v6, TAPIR_IP_PROTO_ICMPV6);
     int n = tapir_icmpv6_emit(&icmp, &ph, iface->datagram + TAPIR__IP_ROOM, 2048);
     if (n >= 0 && send_icmpv6(iface, now, &src.v6, &ip->src.v6, 0, (size_t)n) == 0)
         iface->stats.icmp_errors_sent++;
@@ -275,7 +266,7 @@ int tapir__icmpv6_send_echo(struct tapir_iface *iface, tapir_instant now,
     icmp.rest = tapir_icmpv6_echo_rest(ident, tx->seq);
     icmp.data = tx->data;
     icmp.data_len = tx->len;
-    struct tapir_pseudo_header ph = pseudo(&src->v6, &tx->dst.v6);
+    struct tapir_pseudo_header ph = tapir__pseudo_v6(&src->v6, &tx->dst.v6, TAPIR_IP_PROTO_ICMPV6);
     int n = tapir_icmpv6_emit(&icmp, &ph, iface->datagram + TAPIR__IP_ROOM, 65535);
     if (n < 0)
         return n;

@@ -63,6 +63,10 @@ void tapir__send_neighbor_advert_unsolicited(struct tapir_iface *iface, tapir_in
 void tapir__send_neighbor_solicit(struct tapir_iface *iface, tapir_instant now,
                                   const struct tapir_ipv6_addr *target, bool unicast,
                                   const struct tapir_mac_addr *dst_mac);
+/* iface_icmpv6.c: emit an NDP message and send it from src to dst with hop limit 255. */
+struct tapir_ndp_repr;
+int tapir__send_ndp(struct tapir_iface *iface, tapir_instant now, const struct tapir_ndp_repr *nd,
+                    const struct tapir_ipv6_addr *src, const struct tapir_ipv6_addr *dst);
 
 /* ---- iface_rx.c: the way in ---- */
 void tapir__frame_input(struct tapir_iface *iface, tapir_instant now, const uint8_t *frame,

@@ -13,6 +13,8 @@
  * file keeps, beside them, the reports each group still owes (iface->mcast). */
 #include <string.h>
 
+#include "iface_pseudo.h"
+#include "../base/addr_internal.h"
 #include "iface_internal.h"
 #include "tapir/wire/icmpv6.h"
 #include "tapir/wire/igmp.h"
@@ -57,15 +59,6 @@ static const struct tapir_ipv6_addr mldv2_routers = {{0xff, 0x02, [15] = 0x16}};
 static int family_of(const struct tapir_ip_addr *a)
 {
     return a->version == TAPIR_IP_V6 ? FAM_V6 : FAM_V4;
-}
-
-static bool is_multicast(const struct tapir_ip_addr *a)
-{
-    if (a->version == TAPIR_IP_V4)
-        return (a->v4.bytes[0] & 0xf0) == 0xe0;
-    if (a->version == TAPIR_IP_V6)
-        return a->v6.bytes[0] == 0xff;
-    return false;
 }
 
 /* Groups no report is ever sent about. IPv4: the all-systems group 224.0.0.1, in which a
@@ -195,12 +188,7 @@ static void send_mld(struct tapir_iface *iface, tapir_instant now,
     }
     const size_t hlen = 40 + TAPIR_IPV6_RTALERT_HBH_LEN;
     uint8_t *dg = iface->datagram;
-    struct tapir_pseudo_header ph;
-    memset(&ph, 0, sizeof ph);
-    ph.src.version = ph.dst.version = TAPIR_IP_V6;
-    ph.src.v6 = src;
-    ph.dst.v6 = *dst;
-    ph.protocol = TAPIR_IP_PROTO_ICMPV6;
+    struct tapir_pseudo_header ph = tapir__pseudo_v6(&src, dst, TAPIR_IP_PROTO_ICMPV6);
     int n = tapir_mld_emit(msg, &ph, dg + hlen, 65535 - TAPIR_IPV6_RTALERT_HBH_LEN);
     if (n < 0 || tapir_ipv6_hbh_router_alert_emit(TAPIR_IP_PROTO_ICMPV6, TAPIR_IPV6_RTALERT_MLD,
                                                   dg + 40, TAPIR_IPV6_RTALERT_HBH_LEN) < 0)
@@ -356,7 +344,7 @@ static void start_change(struct tapir_iface *iface, struct tapir__mcast_group *e
 int tapir_iface_join_group(struct tapir_iface *iface, const struct tapir_ip_addr *group,
                            tapir_instant now)
 {
-    if (!is_multicast(group))
+    if (!tapir__ip_is_multicast(group))
         return TAPIR_EINVAL;
     struct tapir__mcast_group *e = find(iface, group);
     if (e && e->refs > 0) {

@@ -23,8 +23,7 @@
 /* RFC 4862 §5.1: DupAddrDetectTransmits, 1 by default. */
 #define DUP_ADDR_DETECT_TRANSMITS 1
 /* RFC 4862 §5.5.3 (e): the "two hours rule". */
-#define TWO_HOURS_US  (2 * 3600 * (tapir_instant)TAPIR_US_PER_S)
-#define NDP_HOP_LIMIT 255
+#define TWO_HOURS_US (2 * 3600 * (tapir_instant)TAPIR_US_PER_S)
 
 static const struct tapir_ipv6_addr all_routers = {{0xff, 0x02, [15] = 0x02}};
 static const struct tapir_ipv6_addr unspecified;
@@ -70,27 +69,6 @@ void tapir__slaac_init(struct tapir_iface *iface)
 
 /* ---- sending ---- */
 
-static int send_nd(struct tapir_iface *iface, tapir_instant now, const struct tapir_ndp_repr *nd,
-                   const struct tapir_ipv6_addr *src, const struct tapir_ipv6_addr *dst)
-{
-    struct tapir_pseudo_header ph;
-    memset(&ph, 0, sizeof ph);
-    ph.src.version = ph.dst.version = TAPIR_IP_V6;
-    ph.src.v6 = *src;
-    ph.dst.v6 = *dst;
-    ph.protocol = TAPIR_IP_PROTO_ICMPV6;
-    int n = tapir_ndp_emit(nd, &ph, iface->datagram + TAPIR__IP_ROOM, 1024);
-    if (n < 0)
-        return n;
-    struct tapir_ip_addr s = {.version = TAPIR_IP_V6, .v6 = *src};
-    struct tapir_ip_addr d = {.version = TAPIR_IP_V6, .v6 = *dst};
-    const uint8_t *dg;
-    n = tapir__finish_ip(iface, &s, &d, TAPIR_IP_PROTO_ICMPV6, NDP_HOP_LIMIT, (size_t)n, &dg);
-    if (n < 0)
-        return n;
-    return tapir__send_ip(iface, now, dg, (size_t)n);
-}
-
 /* RFC 4862 §5.4.2: from the unspecified address to the target's solicited-node group,
  * without a source link-layer address option (§7.1.1 of RFC 4861 forbids it here). */
 static void send_dad_solicit(struct tapir_iface *iface, tapir_instant now,
@@ -102,7 +80,7 @@ static void send_dad_solicit(struct tapir_iface *iface, tapir_instant now,
     nd.target = *target;
     struct tapir_ipv6_addr dst;
     tapir__ipv6_solicited_node(target, &dst);
-    if (send_nd(iface, now, &nd, &unspecified, &dst) == 0)
+    if (tapir__send_ndp(iface, now, &nd, &unspecified, &dst) == 0)
         iface->stats.ndp_solicits_sent++;
 }
 
@@ -123,7 +101,7 @@ static void send_router_solicit(struct tapir_iface *iface, tapir_instant now)
             break;
         }
     }
-    if (send_nd(iface, now, &nd, &src, &all_routers) == 0)
+    if (tapir__send_ndp(iface, now, &nd, &src, &all_routers) == 0)
         iface->autoconf.rs_sent_total++;
 }
 

@@ -2,21 +2,11 @@
  * (RFC 9293 §3.10.7.1), and sending what the sockets produce. */
 #include <string.h>
 
+#include "iface_pseudo.h"
 #include "../socket/tcp_internal.h"
 #include "iface_internal.h"
 #include "iface_tcp_scale.h"
 #include "tapir/wire/ip.h"
-
-static struct tapir_pseudo_header pseudo(const struct tapir_ip_addr *src,
-                                         const struct tapir_ip_addr *dst)
-{
-    struct tapir_pseudo_header ph;
-    memset(&ph, 0, sizeof ph);
-    ph.src = *src;
-    ph.dst = *dst;
-    ph.protocol = TAPIR_IP_PROTO_TCP;
-    return ph;
-}
 
 /* Build and send one segment (its payload is at `payload`, inside the datagram scratch
  * beyond the largest header, and moves into place as the header is written). */
@@ -25,7 +15,7 @@ static int send_segment(struct tapir_iface *iface, tapir_instant now,
 {
     if (out->gso_size && out->tcp.payload_len > out->gso_size)
         return tapir__tcp_send_gso(iface, now, out); /* iface_gso.c */
-    struct tapir_pseudo_header ph = pseudo(&out->src, &out->dst);
+    struct tapir_pseudo_header ph = tapir__pseudo(&out->src, &out->dst, TAPIR_IP_PROTO_TCP);
     uint8_t *upper = iface->datagram + TAPIR__IP_ROOM;
     int n = tapir_tcp_emit(&out->tcp, &ph, upper, 65535 - 40);
     if (n < 0)
@@ -84,7 +74,7 @@ static bool time_wait_input(struct tapir_iface *iface, tapir_instant now,
 void tapir__tcp_segment_input(struct tapir_iface *iface, tapir_instant now,
                               const struct tapir__ip_info *ip, const uint8_t *buf, size_t len)
 {
-    struct tapir_pseudo_header ph = pseudo(&ip->src, &ip->dst);
+    struct tapir_pseudo_header ph = tapir__pseudo(&ip->src, &ip->dst, TAPIR_IP_PROTO_TCP);
     struct tapir_tcp_repr seg;
     if (tapir_tcp_parse(buf, len, ip->csum_trusted ? NULL : &ph, &seg) != 0) {
         tapir__drop(iface, TAPIR_DROP_TCP_MALFORMED);

@@ -3,6 +3,8 @@
  * datagrams. */
 #include <string.h>
 
+#include "iface_pseudo.h"
+#include "../base/addr_internal.h"
 #include "../socket/udp_internal.h"
 #include "tapir/socket/raw.h"
 #include "iface_udp.h"
@@ -12,23 +14,6 @@
 #include "tapir/wire/ipv4.h"
 #include "tapir/wire/udp.h"
 
-static bool is_wildcard(const struct tapir_ip_addr *a)
-{
-    static const uint8_t zero[16];
-    if (a->version == TAPIR_IP_V4)
-        return memcmp(a->v4.bytes, zero, 4) == 0;
-    if (a->version == TAPIR_IP_V6)
-        return memcmp(a->v6.bytes, zero, 16) == 0;
-    return true;
-}
-
-static bool is_multicast(const struct tapir_ip_addr *a)
-{
-    if (a->version == TAPIR_IP_V4)
-        return (a->v4.bytes[0] & 0xf0) == 0xe0;
-    return a->version == TAPIR_IP_V6 && a->v6.bytes[0] == 0xff;
-}
-
 /* ---- bind ---- */
 
 /* Two bindings of one port collide when they name the same address, or when one is
@@ -36,7 +21,7 @@ static bool is_multicast(const struct tapir_ip_addr *a)
 static bool bindings_collide(const struct tapir_ip_addr *a, const struct tapir_ip_addr *b)
 {
     if (a->version == TAPIR_IP_NONE || b->version == TAPIR_IP_NONE)
-        return is_wildcard(a) && is_wildcard(b);
+        return tapir__ip_is_wildcard(a) && tapir__ip_is_wildcard(b);
     return tapir_ip_equal(a, b);
 }
 
@@ -70,7 +55,8 @@ int tapir_udp_bind(struct tapir_udp_socket *s, struct tapir_iface *iface,
         if (local->version != TAPIR_IP_V4 && local->version != TAPIR_IP_V6)
             return TAPIR_EINVAL;
         addr = *local;
-        bool ok = is_wildcard(&addr) || is_multicast(&addr) || tapir_iface_has_ip(iface, &addr) ||
+        bool ok = tapir__ip_is_wildcard(&addr) || tapir__ip_is_multicast(&addr) ||
+                  tapir_iface_has_ip(iface, &addr) ||
                   (addr.version == TAPIR_IP_V4 && tapir__ipv4_is_broadcast(iface, &addr.v4));
         if (!ok)
             return TAPIR_ENOADDR;
@@ -109,21 +95,10 @@ int tapir_udp_bind(struct tapir_udp_socket *s, struct tapir_iface *iface,
 
 /* ---- ingress ---- */
 
-static struct tapir_pseudo_header pseudo(const struct tapir_ip_addr *src,
-                                         const struct tapir_ip_addr *dst)
-{
-    struct tapir_pseudo_header ph;
-    memset(&ph, 0, sizeof ph);
-    ph.src = *src;
-    ph.dst = *dst;
-    ph.protocol = TAPIR_IP_PROTO_UDP;
-    return ph;
-}
-
 void tapir__udp_input(struct tapir_iface *iface, tapir_instant now, const struct tapir__ip_info *ip,
                       const uint8_t *buf, size_t len)
 {
-    struct tapir_pseudo_header ph = pseudo(&ip->src, &ip->dst);
+    struct tapir_pseudo_header ph = tapir__pseudo(&ip->src, &ip->dst, TAPIR_IP_PROTO_UDP);
     struct tapir_udp_repr udp;
     /* Checksum 0 over IPv4 means none was computed and is accepted; over IPv6 it is
      * invalid (RFC 8200 §8.1) and the parser refuses it: both counted here. A checksum the
@@ -187,12 +162,6 @@ void tapir__udp_input(struct tapir_iface *iface, tapir_instant now, const struct
 
 /* ---- egress ---- */
 
-static bool is_limited_broadcast(const struct tapir_ip_addr *a)
-{
-    static const uint8_t all[4] = {255, 255, 255, 255};
-    return a->version == TAPIR_IP_V4 && memcmp(a->v4.bytes, all, 4) == 0;
-}
-
 /* The source of one datagram: the one asked for, the socket's bound unicast address,
  * or the interface's choice; 0.0.0.0 for a broadcast when the interface has no IPv4
  * address yet (a DHCP client, RFC 2131 §4.1). */
@@ -200,7 +169,7 @@ static int choose_source(const struct tapir_iface *iface, const struct tapir_udp
                          const struct tapir__udp_tx *tx, struct tapir_ip_addr *src)
 {
     if (tx->local.version != TAPIR_IP_NONE) {
-        if (is_wildcard(&tx->local) || tapir_iface_has_ip(iface, &tx->local)) {
+        if (tapir__ip_is_wildcard(&tx->local) || tapir_iface_has_ip(iface, &tx->local)) {
             *src = tx->local;
             return 0;
         }
@@ -211,7 +180,7 @@ static int choose_source(const struct tapir_iface *iface, const struct tapir_udp
         return 0;
     }
     int rc = tapir__select_source(iface, &tx->remote, src);
-    if (rc != 0 && is_limited_broadcast(&tx->remote)) {
+    if (rc != 0 && tapir__ip_is_limited_broadcast(&tx->remote)) {
         memset(src, 0, sizeof *src);
         src->version = TAPIR_IP_V4;
         return 0;
@@ -237,7 +206,7 @@ static int send_datagram(struct tapir_iface *iface, tapir_instant now,
         .payload = tx->data,
         .payload_len = tx->len,
     };
-    struct tapir_pseudo_header ph = pseudo(&src, &tx->remote);
+    struct tapir_pseudo_header ph = tapir__pseudo(&src, &tx->remote, TAPIR_IP_PROTO_UDP);
     int n = tapir_udp_emit(&udp, &ph, iface->datagram + TAPIR__IP_ROOM, 65535);
     if (n < 0)
         return TAPIR_EMSGSIZE;

@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 
+#include "frame.h"
 #include "tapir/error.h"
 #include "tapir/phy/packet.h"
 
@@ -71,11 +72,7 @@ static int packet_rx(void *ctx, struct tapir_frame *frames, int n)
                 continue;
             struct tapir_frame *f = &frames[idx];
             f->len = msgs[j].msg_len;
-            f->flags = 0;
-            f->gso_type = TAPIR_GSO_NONE;
-            f->gso_size = 0;
-            f->csum_start = 0;
-            f->csum_offset = 0;
+            tapir__frame_clear_offload(f);
             p->stats.rx_frames++;
             p->stats.rx_bytes += f->len;
             /* Keep the frames returned contiguous: the discarded frame's buffer moves

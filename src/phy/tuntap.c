@@ -12,23 +12,32 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "frame.h"
 #include "tapir/error.h"
 #include "tapir/phy/tuntap.h"
 #include "tapir/phy/vnet.h"
 
 #define TUN_PATH "/dev/net/tun"
 
-/* rx/tx with IFF_VNET_HDR: the header in its own iovec before the frame. Kept apart from
- * the plain path so that one stays exactly as it was. */
-static int vnet_rx(struct tapir_tuntap *t, struct tapir_frame *frames, int n)
+static int tuntap_rx(void *ctx, struct tapir_frame *frames, int n)
 {
+    struct tapir_tuntap *t = ctx;
+    if (n < 0 || (n > 0 && !frames))
+        return TAPIR_EINVAL;
+    /* With IFF_VNET_HDR every read starts with the header: it goes in its own iovec before
+     * the frame. Without it the header's iovec is left out of the call. */
+    size_t hlen = t->vnet_hdr ? TAPIR_VNET_HDR_LEN : 0;
     int got = 0;
+    /* Bounded: each read fills a frame, discards an oversize one, or ends the call. */
     for (int reads = 0; got < n && reads < 2 * n + 8; reads++) {
         struct tapir_frame *f = &frames[got];
         uint8_t hdr[TAPIR_VNET_HDR_LEN];
+        /* One spare byte after the caller's buffer shows a frame that did not fit (the
+         * driver cuts it to the room given, or on older kernels returns its full
+         * length). */
         uint8_t spare;
         struct iovec iov[3] = {{hdr, sizeof hdr}, {f->data, f->cap}, {&spare, 1}};
-        ssize_t r = readv(t->fd, iov, 3);
+        ssize_t r = hlen ? readv(t->fd, iov, 3) : readv(t->fd, iov + 1, 2);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -38,12 +47,14 @@ static int vnet_rx(struct tapir_tuntap *t, struct tapir_frame *frames, int n)
         }
         if (r == 0)
             break;
-        if ((size_t)r < sizeof hdr || (size_t)r - sizeof hdr > f->cap) {
-            t->stats.rx_dropped++; /* a super-frame larger than the caller's buffer */
+        if ((size_t)r < hlen || (size_t)r - hlen > f->cap) {
+            t->stats.rx_dropped++; /* a (super-)frame larger than the caller's buffer */
             continue;
         }
-        size_t len = (size_t)r - sizeof hdr;
-        if (tapir_vnet_hdr_parse(hdr, sizeof hdr, len, f) != 0) {
+        size_t len = (size_t)r - hlen;
+        if (!hlen) {
+            tapir__frame_clear_offload(f);
+        } else if (tapir_vnet_hdr_parse(hdr, hlen, len, f) != 0) {
             t->stats.rx_dropped++;
             continue;
         }
@@ -55,96 +66,29 @@ static int vnet_rx(struct tapir_tuntap *t, struct tapir_frame *frames, int n)
     return got;
 }
 
-static int vnet_tx(struct tapir_tuntap *t, const struct tapir_frame *frames, int n)
-{
-    int i = 0;
-    int intr = 0;
-    while (i < n) {
-        const struct tapir_frame *f = &frames[i];
-        uint8_t hdr[TAPIR_VNET_HDR_LEN];
-        if (tapir_vnet_hdr_build(f, hdr, sizeof hdr) < 0) {
-            t->stats.tx_dropped++; /* metadata the kernel would refuse */
-            i++;
-            continue;
-        }
-        struct iovec iov[2] = {{hdr, sizeof hdr}, {f->data, f->len}};
-        ssize_t w = writev(t->fd, iov, 2);
-        if (w < 0) {
-            if (errno == EINTR && ++intr < 8)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                t->stats.tx_full += (uint64_t)(n - i);
-                break;
-            }
-            if (errno == EINVAL || errno == EMSGSIZE || errno == EFAULT) {
-                t->stats.tx_dropped++;
-                i++;
-                continue;
-            }
-            return i ? i : -errno;
-        }
-        t->stats.tx_frames++;
-        t->stats.tx_bytes += f->len;
-        i++;
-    }
-    return i;
-}
-
-static int tuntap_rx(void *ctx, struct tapir_frame *frames, int n)
-{
-    struct tapir_tuntap *t = ctx;
-    if (n < 0 || (n > 0 && !frames))
-        return TAPIR_EINVAL;
-    if (t->vnet_hdr)
-        return vnet_rx(t, frames, n);
-    int got = 0;
-    /* Bounded: each read fills a frame, discards an oversize one, or ends the call. */
-    for (int reads = 0; got < n && reads < 2 * n + 8; reads++) {
-        struct tapir_frame *f = &frames[got];
-        /* One spare byte after the caller's buffer shows a frame that did not fit (the
-         * driver cuts it to the room given, or on older kernels returns its full
-         * length). */
-        uint8_t spare;
-        struct iovec iov[2] = {{f->data, f->cap}, {&spare, 1}};
-        ssize_t r = readv(t->fd, iov, 2);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                break;
-            return got ? got : -errno;
-        }
-        if (r == 0)
-            break;
-        if ((size_t)r > f->cap) {
-            t->stats.rx_dropped++;
-            continue;
-        }
-        f->len = (size_t)r;
-        f->flags = 0;
-        f->gso_type = TAPIR_GSO_NONE;
-        f->gso_size = 0;
-        f->csum_start = 0;
-        f->csum_offset = 0;
-        t->stats.rx_frames++;
-        t->stats.rx_bytes += (uint64_t)r;
-        got++;
-    }
-    return got;
-}
-
 static int tuntap_tx(void *ctx, const struct tapir_frame *frames, int n)
 {
     struct tapir_tuntap *t = ctx;
     if (n < 0 || (n > 0 && !frames))
         return TAPIR_EINVAL;
-    if (t->vnet_hdr)
-        return vnet_tx(t, frames, n);
     int i = 0;
     int intr = 0;
     while (i < n) {
         const struct tapir_frame *f = &frames[i];
-        ssize_t w = write(t->fd, f->data, f->len);
+        ssize_t w;
+        if (t->vnet_hdr) {
+            /* IFF_VNET_HDR: the header in its own iovec before the frame. */
+            uint8_t hdr[TAPIR_VNET_HDR_LEN];
+            if (tapir_vnet_hdr_build(f, hdr, sizeof hdr) < 0) {
+                t->stats.tx_dropped++; /* metadata the kernel would refuse */
+                i++;
+                continue;
+            }
+            struct iovec iov[2] = {{hdr, sizeof hdr}, {f->data, f->len}};
+            w = writev(t->fd, iov, 2);
+        } else {
+            w = write(t->fd, f->data, f->len);
+        }
         if (w < 0) {
             if (errno == EINTR && ++intr < 8)
                 continue;
@@ -152,9 +96,10 @@ static int tuntap_tx(void *ctx, const struct tapir_frame *frames, int n)
                 t->stats.tx_full += (uint64_t)(n - i);
                 break;
             }
-            if (errno == EINVAL || errno == EMSGSIZE) {
-                /* The kernel refuses this frame (a TUN packet that is not IP, a frame
-                 * too long): it is taken and discarded, like a NIC drops a bad frame. */
+            /* The kernel refuses this frame (a TUN packet that is not IP, a frame too long):
+             * it is taken and discarded, like a NIC drops a bad frame. With the virtio-net
+             * header EFAULT counts the same, as it has since the offload path came in. */
+            if (errno == EINVAL || errno == EMSGSIZE || (t->vnet_hdr && errno == EFAULT)) {
                 t->stats.tx_dropped++;
                 i++;
                 continue;

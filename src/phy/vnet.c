@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "frame.h"
 #include "tapir/error.h"
 #include "tapir/phy/vnet.h"
 
@@ -18,18 +19,9 @@ static void put16(uint8_t *b, uint16_t v)
     memcpy(b, &v, 2);
 }
 
-static void clear_offload(struct tapir_frame *f)
-{
-    f->flags = 0;
-    f->gso_type = TAPIR_GSO_NONE;
-    f->gso_size = 0;
-    f->csum_start = 0;
-    f->csum_offset = 0;
-}
-
 int tapir_vnet_hdr_parse(const uint8_t *buf, size_t len, size_t frame_len, struct tapir_frame *f)
 {
-    clear_offload(f);
+    tapir__frame_clear_offload(f);
     if (len < TAPIR_VNET_HDR_LEN)
         return TAPIR_ETRUNCATED;
     uint8_t flags = buf[0];

@@ -54,10 +54,7 @@ int tapir_icmp_recv(struct tapir_icmp_socket *s, struct tapir_icmp_meta *meta, v
     if (!tapir__packet_ring_peek(&s->rx, sizeof *meta, &m, &data, &len))
         return TAPIR_EAGAIN;
     memcpy(meta, m, sizeof *meta);
-    if (buf && cap)
-        memcpy(buf, data, len < cap ? len : cap);
-    tapir__packet_ring_pop(&s->rx);
-    return (int)len;
+    return (int)tapir__packet_ring_pop_into(&s->rx, buf, cap);
 }
 
 bool tapir_icmp_can_recv(const struct tapir_icmp_socket *s)

@@ -70,10 +70,7 @@ int tapir_raw_recv(struct tapir_raw_socket *s, struct tapir_raw_meta *meta, void
         return TAPIR_EAGAIN;
     if (meta)
         memcpy(meta, m, sizeof *meta);
-    if (buf && cap)
-        memcpy(buf, data, len < cap ? len : cap);
-    tapir__packet_ring_pop(&s->rx);
-    return (int)len;
+    return (int)tapir__packet_ring_pop_into(&s->rx, buf, cap);
 }
 
 bool tapir_raw_can_recv(const struct tapir_raw_socket *s)
@@ -122,10 +119,7 @@ bool tapir__raw_socket_peek_tx(const struct tapir_raw_socket *s, struct tapir__r
 
 void tapir__raw_socket_tx_done(struct tapir_raw_socket *s, int rc)
 {
-    const uint8_t *m, *data;
-    size_t len = 0;
-    if (tapir__packet_ring_peek(&s->tx, sizeof(struct tx_meta), &m, &data, &len))
-        tapir__packet_ring_pop(&s->tx);
+    size_t len = tapir__packet_ring_pop_into(&s->tx, NULL, 0); /* 0: nothing was queued */
     if (rc == 0) {
         s->stats.datagrams_sent++;
         s->stats.bytes_sent += len;

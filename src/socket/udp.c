@@ -3,6 +3,7 @@
  * interface's addresses and sockets, so tapir_udp_bind() lives in src/iface/iface_udp.c. */
 #include <string.h>
 
+#include "../base/addr_internal.h"
 #include "tapir/error.h"
 #include "udp_internal.h"
 
@@ -50,29 +51,6 @@ static uint16_t get16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static bool is_wildcard(const struct tapir_ip_addr *a)
-{
-    static const uint8_t zero[16];
-    if (a->version == TAPIR_IP_V4)
-        return memcmp(a->v4.bytes, zero, 4) == 0;
-    if (a->version == TAPIR_IP_V6)
-        return memcmp(a->v6.bytes, zero, 16) == 0;
-    return true;
-}
-
-static bool is_multicast(const struct tapir_ip_addr *a)
-{
-    if (a->version == TAPIR_IP_V4)
-        return (a->v4.bytes[0] & 0xf0) == 0xe0;
-    return a->version == TAPIR_IP_V6 && a->v6.bytes[0] == 0xff;
-}
-
-static bool is_limited_broadcast(const struct tapir_ip_addr *a)
-{
-    static const uint8_t all[4] = {255, 255, 255, 255};
-    return a->version == TAPIR_IP_V4 && memcmp(a->v4.bytes, all, 4) == 0;
-}
-
 int tapir_udp_socket_init(struct tapir_udp_socket *s, void *rx_buf, size_t rx_len, void *tx_buf,
                           size_t tx_len)
 {
@@ -99,7 +77,7 @@ int tapir_udp_send_opts(struct tapir_udp_socket *s, const struct tapir_ip_addr *
         return TAPIR_EINVAL;
     if (remote->version != TAPIR_IP_V4 && remote->version != TAPIR_IP_V6)
         return TAPIR_EINVAL;
-    if (is_wildcard(remote))
+    if (tapir__ip_is_wildcard(remote))
         return TAPIR_EINVAL;
     /* A socket bound to one family's address speaks only that family. */
     if (s->local.version != TAPIR_IP_NONE && s->local.version != remote->version)
@@ -108,7 +86,7 @@ int tapir_udp_send_opts(struct tapir_udp_socket *s, const struct tapir_ip_addr *
         return TAPIR_EMSGSIZE;
     /* SO_BROADCAST's rule: broadcast only when asked for (a directed broadcast is
      * recognised by the interface, which knows the prefixes, and fails the same way). */
-    if (is_limited_broadcast(remote) && !s->broadcast)
+    if (tapir__ip_is_limited_broadcast(remote) && !s->broadcast)
         return TAPIR_EINVAL;
     struct tapir_ip_addr local;
     memset(&local, 0, sizeof local);
@@ -117,17 +95,17 @@ int tapir_udp_send_opts(struct tapir_udp_socket *s, const struct tapir_ip_addr *
         local = opts->local;
         ttl = opts->ttl;
         if (local.version != TAPIR_IP_NONE) {
-            if (local.version != remote->version || is_multicast(&local))
+            if (local.version != remote->version || tapir__ip_is_multicast(&local))
                 return TAPIR_EINVAL;
             /* 0.0.0.0 as a source: only by a host that has no address yet, to the limited
              * broadcast (RFC 1122 §3.2.1.3, RFC 2131 §4.1). "::" is never a UDP source. */
-            if (is_wildcard(&local) &&
-                (local.version == TAPIR_IP_V6 || !is_limited_broadcast(remote)))
+            if (tapir__ip_is_wildcard(&local) &&
+                (local.version == TAPIR_IP_V6 || !tapir__ip_is_limited_broadcast(remote)))
                 return TAPIR_EINVAL;
         }
     }
     if (ttl == 0)
-        ttl = is_multicast(remote) ? (s->multicast_ttl ? s->multicast_ttl : 1) : s->ttl;
+        ttl = tapir__ip_is_multicast(remote) ? (s->multicast_ttl ? s->multicast_ttl : 1) : s->ttl;
 
     uint8_t m[TX_META_LEN];
     memset(m, 0, sizeof m);
@@ -160,10 +138,7 @@ int tapir_udp_recv(struct tapir_udp_socket *s, struct tapir_udp_meta *meta, void
         meta->ttl = m[2 * ADDR_LEN + 4];
         memcpy(&meta->received_at, m + 40, sizeof meta->received_at);
     }
-    if (buf && cap)
-        memcpy(buf, data, len < cap ? len : cap);
-    tapir__packet_ring_pop(&s->rx);
-    return (int)len;
+    return (int)tapir__packet_ring_pop_into(&s->rx, buf, cap);
 }
 
 bool tapir_udp_can_recv(const struct tapir_udp_socket *s)
@@ -217,12 +192,12 @@ bool tapir__udp_socket_accepts(const struct tapir_udp_socket *s, const struct ta
         return true;
     if (s->local.version != dst->version)
         return false;
-    return is_wildcard(&s->local) || tapir_ip_equal(&s->local, dst);
+    return tapir__ip_is_wildcard(&s->local) || tapir_ip_equal(&s->local, dst);
 }
 
 bool tapir__udp_socket_bound_to(const struct tapir_udp_socket *s, const struct tapir_ip_addr *dst)
 {
-    return s->local.version != TAPIR_IP_NONE && !is_wildcard(&s->local) &&
+    return s->local.version != TAPIR_IP_NONE && !tapir__ip_is_wildcard(&s->local) &&
            tapir_ip_equal(&s->local, dst);
 }
 
@@ -263,10 +238,7 @@ bool tapir__udp_socket_peek_tx(const struct tapir_udp_socket *s, struct tapir__u
 
 void tapir__udp_socket_tx_done(struct tapir_udp_socket *s, int rc)
 {
-    const uint8_t *m, *data;
-    size_t len = 0;
-    if (tapir__packet_ring_peek(&s->tx, TX_META_LEN, &m, &data, &len))
-        tapir__packet_ring_pop(&s->tx);
+    size_t len = tapir__packet_ring_pop_into(&s->tx, NULL, 0); /* 0: nothing was queued */
     if (rc == 0) {
         s->stats.datagrams_sent++;
         s->stats.bytes_sent += len;

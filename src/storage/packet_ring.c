@@ -135,3 +135,15 @@ void tapir__packet_ring_pop(struct tapir__packet_ring *r)
     if (r->count == 0)
         r->head = r->tail = r->used = 0;
 }
+
+size_t tapir__packet_ring_pop_into(struct tapir__packet_ring *r, void *buf, size_t cap)
+{
+    const uint8_t *meta, *data;
+    size_t len;
+    if (!tapir__packet_ring_peek(r, 0, &meta, &data, &len))
+        return 0;
+    if (buf && cap)
+        memcpy(buf, data, len < cap ? len : cap);
+    tapir__packet_ring_pop(r);
+    return len;
+}

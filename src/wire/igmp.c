@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "membership.h"
 #include "tapir/error.h"
 #include "tapir/wire/checksum.h"
 #include "tapir/wire/igmp.h"
@@ -24,21 +25,13 @@ static const uint8_t *at(const uint8_t *buf, size_t off, size_t len)
     return off < len ? buf + off : NULL;
 }
 
-/* Reads the record at `p` (left bytes remain); returns its length, or 0 if it does not fit. */
+_Static_assert(TAPIR_IGMP_RECORD_LEN == GROUP_RECORD_TYPE_LEN + ADDR_LEN,
+               "the fixed part of a record");
+
 static size_t read_record(const uint8_t *p, size_t left, struct tapir_igmp_record *rec)
 {
-    if (left < TAPIR_IGMP_RECORD_LEN)
-        return 0;
-    rec->type = p[0];
-    rec->aux_len = p[1];
-    rec->num_sources = load_be16(p + 2);
-    memcpy(rec->group.bytes, p + 4, ADDR_LEN);
-    size_t len = tapir_igmp_record_len(rec);
-    if (len > left)
-        return 0;
-    rec->sources = p + TAPIR_IGMP_RECORD_LEN;
-    rec->aux = rec->sources + (size_t)rec->num_sources * ADDR_LEN;
-    return len;
+    return group_record_read(p, left, ADDR_LEN, &rec->type, &rec->aux_len, &rec->num_sources,
+                             rec->group.bytes, &rec->sources, &rec->aux);
 }
 
 int tapir_igmp_parse(const uint8_t *buf, size_t len, bool verify_checksum,
@@ -127,7 +120,7 @@ int tapir_igmp_parse(const uint8_t *buf, size_t len, bool verify_checksum,
 
 size_t tapir_igmp_record_len(const struct tapir_igmp_record *rec)
 {
-    return TAPIR_IGMP_RECORD_LEN + (size_t)rec->num_sources * ADDR_LEN + (size_t)rec->aux_len * 4;
+    return group_record_len(ADDR_LEN, rec->num_sources, rec->aux_len);
 }
 
 int tapir_igmp_record_next(const struct tapir_igmp_repr *repr, size_t *offset,
@@ -146,21 +139,8 @@ int tapir_igmp_record_next(const struct tapir_igmp_repr *repr, size_t *offset,
 
 int tapir_igmp_record_emit(const struct tapir_igmp_record *rec, uint8_t *buf, size_t cap)
 {
-    size_t len = tapir_igmp_record_len(rec);
-    if (cap < len)
-        return TAPIR_ENOBUFS;
-    size_t sources_len = (size_t)rec->num_sources * ADDR_LEN;
-    /* Aux data first: moving the sources forward must not overwrite it. */
-    if (rec->aux != NULL && rec->aux_len > 0 &&
-        rec->aux != buf + TAPIR_IGMP_RECORD_LEN + sources_len)
-        memmove(buf + TAPIR_IGMP_RECORD_LEN + sources_len, rec->aux, (size_t)rec->aux_len * 4);
-    if (rec->sources != NULL && sources_len > 0 && rec->sources != buf + TAPIR_IGMP_RECORD_LEN)
-        memmove(buf + TAPIR_IGMP_RECORD_LEN, rec->sources, sources_len);
-    buf[0] = rec->type;
-    buf[1] = rec->aux_len;
-    store_be16(buf + 2, rec->num_sources);
-    memcpy(buf + 4, rec->group.bytes, ADDR_LEN);
-    return (int)len;
+    return group_record_emit(buf, cap, ADDR_LEN, rec->type, rec->aux_len, rec->num_sources,
+                             rec->group.bytes, rec->sources, rec->aux);
 }
 
 /* Length of the fixed part, or 0 for a type and version that do not go together. */
@@ -244,22 +224,18 @@ int tapir_igmp_emit(const struct tapir_igmp_repr *repr, uint8_t *buf, size_t cap
 
 uint32_t tapir_igmp_max_resp_time_ds(const struct tapir_igmp_repr *repr)
 {
-    uint32_t code = repr->max_resp_code;
     if (repr->version == 1)
         return 100; /* RFC 2236 §4: a v1 query means 10 s */
+    if (repr->version == 2)
+        return repr->max_resp_code;
     /* RFC 3376 §4.1.1: from 128 on, a floating-point value 1|exp(3)|mant(4). */
-    if (repr->version == 2 || code < 128)
-        return code;
-    return ((code & 0x0f) | 0x10) << (((code >> 4) & 0x7) + 3);
+    return membership_code8(repr->max_resp_code);
 }
 
 uint32_t tapir_igmp_qqi_s(const struct tapir_igmp_repr *repr)
 {
-    uint32_t code = repr->qqic;
     /* RFC 3376 §4.1.7: the same encoding as the Max Resp Code. */
-    if (code < 128)
-        return code;
-    return ((code & 0x0f) | 0x10) << (((code >> 4) & 0x7) + 3);
+    return membership_code8(repr->qqic);
 }
 
 /* tcpdump's unsigned_relts_print(): "1m40s", "0s". */
@@ -336,21 +312,6 @@ void tapir_igmp_print(struct tapir_text *t, const struct tapir_igmp_repr *repr)
         tapir_text_printf(t, " [len %zu]", len);
 }
 
-static const char *record_type_name(uint8_t type)
-{
-    /* RFC 3376 §4.2.12, with tcpdump's short names. */
-    static const char *const names[] = {
-        NULL,
-        "mode is include (is_in)",
-        "mode is exclude (is_ex)",
-        "change to include (to_in)",
-        "change to exclude (to_ex)",
-        "allow new sources (allow)",
-        "block old sources (block)",
-    };
-    return type < sizeof names / sizeof names[0] ? names[type] : NULL;
-}
-
 static void print_sources(struct tapir_text *t, const uint8_t *sources, unsigned n,
                           const char *indent)
 {
@@ -389,16 +350,10 @@ void tapir_igmp_print_verbose(struct tapir_text *t, const struct tapir_igmp_repr
         size_t off = 0;
         struct tapir_igmp_record rec;
         while (tapir_igmp_record_next(repr, &off, &rec) > 0) {
-            const char *name = record_type_name(rec.type);
-            tapir_text_printf(t, "  record: %s (%u), %s, %u source(s), aux data %u word(s)\n",
-                              name ? name : "unknown", rec.type, tapir_ipv4_format(&rec.group, a),
-                              rec.num_sources, rec.aux_len);
+            membership_print_record(t, rec.type, tapir_ipv4_format(&rec.group, a), rec.num_sources,
+                                    rec.aux_len);
             print_sources(t, rec.sources, rec.num_sources, "    ");
-            if (rec.aux_len > 0) {
-                tapir_text_puts(t, "    aux data: ");
-                tapir_text_hex(t, rec.aux, (size_t)rec.aux_len * 4, 0);
-                tapir_text_puts(t, "\n");
-            }
+            membership_print_aux(t, rec.aux, rec.aux_len);
         }
     } else {
         if (repr->type == TAPIR_IGMP_QUERY)

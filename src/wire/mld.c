@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "membership.h"
 #include "tapir/error.h"
 #include "tapir/wire/mld.h"
 
@@ -24,21 +25,13 @@ static const uint8_t *at(const uint8_t *body, size_t off, size_t len)
     return off < len ? body + off : NULL;
 }
 
-/* Reads the record at `p` (left bytes remain); returns its length, or 0 if it does not fit. */
+_Static_assert(TAPIR_MLD_RECORD_LEN == GROUP_RECORD_TYPE_LEN + ADDR_LEN,
+               "the fixed part of a record");
+
 static size_t read_record(const uint8_t *p, size_t left, struct tapir_mld_record *rec)
 {
-    if (left < TAPIR_MLD_RECORD_LEN)
-        return 0;
-    rec->type = p[0];
-    rec->aux_len = p[1];
-    rec->num_sources = load_be16(p + 2);
-    memcpy(rec->mcast_addr.bytes, p + 4, ADDR_LEN);
-    size_t len = tapir_mld_record_len(rec);
-    if (len > left)
-        return 0;
-    rec->sources = p + TAPIR_MLD_RECORD_LEN;
-    rec->aux = rec->sources + (size_t)rec->num_sources * ADDR_LEN;
-    return len;
+    return group_record_read(p, left, ADDR_LEN, &rec->type, &rec->aux_len, &rec->num_sources,
+                             rec->mcast_addr.bytes, &rec->sources, &rec->aux);
 }
 
 int tapir_mld_parse(const struct tapir_icmpv6_repr *icmp, struct tapir_mld_repr *out)
@@ -123,7 +116,7 @@ int tapir_mld_parse(const struct tapir_icmpv6_repr *icmp, struct tapir_mld_repr 
 
 size_t tapir_mld_record_len(const struct tapir_mld_record *rec)
 {
-    return TAPIR_MLD_RECORD_LEN + (size_t)rec->num_sources * ADDR_LEN + (size_t)rec->aux_len * 4;
+    return group_record_len(ADDR_LEN, rec->num_sources, rec->aux_len);
 }
 
 int tapir_mld_record_next(const struct tapir_mld_repr *repr, size_t *offset,
@@ -142,21 +135,8 @@ int tapir_mld_record_next(const struct tapir_mld_repr *repr, size_t *offset,
 
 int tapir_mld_record_emit(const struct tapir_mld_record *rec, uint8_t *buf, size_t cap)
 {
-    size_t len = tapir_mld_record_len(rec);
-    if (cap < len)
-        return TAPIR_ENOBUFS;
-    size_t sources_len = (size_t)rec->num_sources * ADDR_LEN;
-    /* NULL: the caller put them there (as with every emit's payload). */
-    if (rec->aux != NULL && rec->aux_len > 0 &&
-        rec->aux != buf + TAPIR_MLD_RECORD_LEN + sources_len)
-        memmove(buf + TAPIR_MLD_RECORD_LEN + sources_len, rec->aux, (size_t)rec->aux_len * 4);
-    if (rec->sources != NULL && sources_len > 0 && rec->sources != buf + TAPIR_MLD_RECORD_LEN)
-        memmove(buf + TAPIR_MLD_RECORD_LEN, rec->sources, sources_len);
-    buf[0] = rec->type;
-    buf[1] = rec->aux_len;
-    store_be16(buf + 2, rec->num_sources);
-    memcpy(buf + 4, rec->mcast_addr.bytes, ADDR_LEN);
-    return (int)len;
+    return group_record_emit(buf, cap, ADDR_LEN, rec->type, rec->aux_len, rec->num_sources,
+                             rec->mcast_addr.bytes, rec->sources, rec->aux);
 }
 
 /* Length of the fields before sources/records/extra, ICMPv6 header included, or 0 for a
@@ -248,11 +228,8 @@ uint32_t tapir_mld_max_resp_delay_ms(const struct tapir_mld_repr *repr)
 
 uint32_t tapir_mld_qqi_s(const struct tapir_mld_repr *repr)
 {
-    uint32_t code = repr->qqic;
     /* RFC 3810 §5.1.9: from 128 on, 1|exp(3)|mant(4). */
-    if (code < 128)
-        return code;
-    return ((code & 0x0f) | 0x10) << (((code >> 4) & 0x7) + 3);
+    return membership_code8(repr->qqic);
 }
 
 void tapir_mld_print(struct tapir_text *t, const struct tapir_mld_repr *repr)
@@ -274,21 +251,6 @@ void tapir_mld_print(struct tapir_text *t, const struct tapir_mld_repr *repr)
                           tapir_ipv6_format(&repr->mcast_addr, a));
     }
     tapir_text_printf(t, ", length %zu", len);
-}
-
-static const char *record_type_name(uint8_t type)
-{
-    /* RFC 3810 §5.2.12, with tcpdump's short names in the verbose line. */
-    static const char *const names[] = {
-        NULL,
-        "mode is include (is_in)",
-        "mode is exclude (is_ex)",
-        "change to include (to_in)",
-        "change to exclude (to_ex)",
-        "allow new sources (allow)",
-        "block old sources (block)",
-    };
-    return type < sizeof names / sizeof names[0] ? names[type] : NULL;
 }
 
 static void print_sources(struct tapir_text *t, const uint8_t *sources, unsigned n,
@@ -322,16 +284,10 @@ void tapir_mld_print_verbose(struct tapir_text *t, const struct tapir_mld_repr *
         size_t off = 0;
         struct tapir_mld_record rec;
         while (tapir_mld_record_next(repr, &off, &rec) > 0) {
-            const char *name = record_type_name(rec.type);
-            tapir_text_printf(t, "  record: %s (%u), %s, %u source(s), aux data %u word(s)\n",
-                              name ? name : "unknown", rec.type,
-                              tapir_ipv6_format(&rec.mcast_addr, a), rec.num_sources, rec.aux_len);
+            membership_print_record(t, rec.type, tapir_ipv6_format(&rec.mcast_addr, a),
+                                    rec.num_sources, rec.aux_len);
             print_sources(t, rec.sources, rec.num_sources, "    ");
-            if (rec.aux_len > 0) {
-                tapir_text_puts(t, "    aux data: ");
-                tapir_text_hex(t, rec.aux, (size_t)rec.aux_len * 4, 0);
-                tapir_text_puts(t, "\n");
-            }
+            membership_print_aux(t, rec.aux, rec.aux_len);
         }
     } else {
         if (repr->version == 2)

@@ -18,20 +18,6 @@ static void usage(FILE *out)
           out);
 }
 
-struct other_nat {
-    int skip_ifindex;
-    int count; /* managed devices with NAT, other than skip_ifindex */
-};
-
-static int other_nat(const struct tap_link *l, void *ctx)
-{
-    struct other_nat *o = ctx;
-    struct tap_record r;
-    if (l->ifindex != o->skip_ifindex && tap_record_parse(l->alias, &r) == 0 && r.nat_if[0])
-        o->count++;
-    return 0;
-}
-
 static int remove_nat(const char *name)
 {
     char err[256];
@@ -109,9 +95,7 @@ int tap_cmd_down(int argc, char **argv)
     if (r.nat_if[0]) {
         if (remove_nat(name) < 0)
             goto out;
-        struct other_nat o = {l.ifindex, 0};
-        tap_nl_dump_links(&nl, other_nat, &o);
-        if (o.count > 0) {
+        if (tap_record_other_nats(&nl, l.ifindex, NULL) > 0) {
             /* Another tapir-tap NAT still needs forwarding. Its record holds the same
              * original value (`up` copied it), so the last `down` restores it. */
             snprintf(restored, sizeof restored, ", ip_forward left on for another NAT");

@@ -71,3 +71,30 @@ int tap_record_parse(const char *alias, struct tap_record *r)
         return -1;
     return 0;
 }
+
+struct other_nats {
+    int skip_ifindex;
+    int count;
+    int forwarding_was;
+};
+
+static int other_nat(const struct tap_link *l, void *ctx)
+{
+    struct other_nats *o = ctx;
+    struct tap_record r;
+    if (l->ifindex != o->skip_ifindex && tap_record_parse(l->alias, &r) == 0 && r.nat_if[0]) {
+        o->count++;
+        if (o->forwarding_was < 0)
+            o->forwarding_was = r.forwarding_was;
+    }
+    return 0;
+}
+
+int tap_record_other_nats(struct tap_nl *nl, int skip_ifindex, int *forwarding_was)
+{
+    struct other_nats o = {skip_ifindex, 0, -1};
+    tap_nl_dump_links(nl, other_nat, &o);
+    if (forwarding_was)
+        *forwarding_was = o.forwarding_was;
+    return o.count;
+}

@@ -127,6 +127,11 @@ int tap_nl_add_prefix_route(struct tap_nl *nl, int ifindex, const struct tap_add
 /* RTM_DELLINK. */
 int tap_nl_del_link(struct tap_nl *nl, int ifindex);
 
+/* The other devices tapir-tap manages with NAT (every link but skip_ifindex whose record
+ * names a NAT, from a link dump; record.c): returns how many, and sets *forwarding_was
+ * (unless NULL) to the first forwarding value one of them recorded (-1: none did). */
+int tap_record_other_nats(struct tap_nl *nl, int skip_ifindex, int *forwarding_was);
+
 /* ---- TUN/TAP ioctls (tundev.c) -------------------------------------------------------- */
 /* Creates the persistent device (TUNSETIFF, TUNSETOWNER, TUNSETGROUP, TUNSETPERSIST). */
 int tap_tun_create(const char *name, bool tun, long owner, long group);

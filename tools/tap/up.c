@@ -69,21 +69,6 @@ static long default_owner(void)
 
 /* ---- shared with ns ------------------------------------------------------------------- */
 
-struct other_nat {
-    int skip_ifindex;
-    int forwarding_was; /* of another managed device with NAT, -1: none */
-};
-
-static int find_other_nat(const struct tap_link *l, void *ctx)
-{
-    struct other_nat *o = ctx;
-    struct tap_record r;
-    if (l->ifindex != o->skip_ifindex && tap_record_parse(l->alias, &r) == 0 && r.nat_if[0] &&
-        o->forwarding_was < 0)
-        o->forwarding_was = r.forwarding_was;
-    return 0;
-}
-
 static int create(const struct tap_spec *s)
 {
     int rc = tap_tun_create(s->name, s->tun, s->owner, s->group);
@@ -175,9 +160,10 @@ int tap_up_apply(const struct tap_spec *s, bool quiet)
     if (s->nat_if && !r.nat_if[0]) {
         /* The value to restore at `down`: what another tapir-tap NAT found, when one is
          * still active (it turned forwarding on), else the value now. */
-        struct other_nat o = {l.ifindex, -1};
-        tap_nl_dump_links(&nl, find_other_nat, &o);
-        int fw = o.forwarding_was >= 0 ? o.forwarding_was : tap_forwarding_get();
+        int fw;
+        tap_record_other_nats(&nl, l.ifindex, &fw);
+        if (fw < 0)
+            fw = tap_forwarding_get();
         if (fw < 0) {
             tap_err_errno("cannot read /proc/sys/net/ipv4/ip_forward", fw);
             goto out;

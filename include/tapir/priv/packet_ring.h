@@ -36,6 +36,11 @@ bool tapir__packet_ring_peek(const struct tapir__packet_ring *r, size_t meta_len
 /* Drop the oldest record. */
 void tapir__packet_ring_pop(struct tapir__packet_ring *r);
 
+/* Copy the oldest record's data into buf[cap] (cut to cap; nothing when buf is NULL or cap
+ * 0) and drop the record: the end of every datagram socket's recv, which reads the metadata
+ * with peek first. Returns the data's whole length (0 when the ring is empty). */
+size_t tapir__packet_ring_pop_into(struct tapir__packet_ring *r, void *buf, size_t cap);
+
 /* True if a record of this size would fit now. */
 bool tapir__packet_ring_fits(const struct tapir__packet_ring *r, size_t meta_len, size_t data_len);
 
