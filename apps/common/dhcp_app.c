@@ -48,6 +48,15 @@ static void apply(struct dhcp_app *d, const struct tapir_dhcp_lease *l, tapir_in
         struct tapir_ip_addr gw = {.version = TAPIR_IP_V4, .v4 = l->router};
         tapir_iface_set_default_gateway(d->iface, &gw);
     }
+    /* RFC 2132 §5.1: the interface MTU the server gives (0: none given). */
+    if (l->mtu != 0) {
+        if (d->mtu_before == 0)
+            d->mtu_before = tapir_iface_mtu(d->iface);
+        rc = tapir_iface_set_mtu(d->iface, l->mtu);
+        if (rc != 0)
+            fprintf(stderr, "dhcp: MTU %u from the lease not applied: %s (the device's is %u)\n",
+                    (unsigned)l->mtu, tapir_strerror(rc), d->mtu_before);
+    }
     d->bound = true;
     d->lease = *l;
 }
@@ -58,6 +67,10 @@ static void unapply(struct dhcp_app *d)
         return;
     struct tapir_ip_addr a = {.version = TAPIR_IP_V4, .v4 = d->lease.address};
     tapir_iface_del_ip(d->iface, &a);
+    if (d->mtu_before != 0) {
+        tapir_iface_set_mtu(d->iface, d->mtu_before); /* the lease's MTU goes with it */
+        d->mtu_before = 0;
+    }
     d->bound = false;
 }
 

@@ -21,6 +21,7 @@ struct dhcp_app {
     struct tapir_dhcp_client client;
     bool bound;
     struct tapir_dhcp_lease lease; /* applied */
+    unsigned mtu_before;           /* the interface's MTU before the lease set one; 0: none */
     unsigned leases, renewals, naks, declines;
 };
 

@@ -209,6 +209,8 @@ struct tapir_iface {
      * flags 0 outside tapir__tcp_send_gso()), and the flags of the frame being received. */
     struct tapir_frame tx_offload;
     uint8_t rx_frame_flags;
+    /* tapir_iface_set_mtu(): the MTU the interface started with, the most it can take. */
+    unsigned mtu_max;
 };
 
 /* Initialise with `cfg` (copied). Returns 0, or TAPIR_EINVAL when the device, the rng or
@@ -233,6 +235,15 @@ bool tapir_iface_has_ip(const struct tapir_iface *iface, const struct tapir_ip_a
 int tapir_iface_add_route(struct tapir_iface *iface, const struct tapir_ip_addr *dst,
                           unsigned prefix_len, const struct tapir_ip_addr *gateway);
 int tapir_iface_set_default_gateway(struct tapir_iface *iface, const struct tapir_ip_addr *gateway);
+
+/* The IP MTU in use, and a new one: from a DHCP lease (RFC 2132 §5.1, option 26) or an
+ * administrator. 68 (RFC 791's minimum) up to the MTU the interface started with, whose
+ * frame buffers are sized for it; TAPIR_EINVAL otherwise. What is sent from then on is
+ * fragmented to it; TCP connections opened afterwards take their MSS from it (open ones
+ * keep theirs until an ICMP "too big" lowers it). A router advertisement's MTU option
+ * (RFC 4861 §4.6.4) sets it as well. */
+unsigned tapir_iface_mtu(const struct tapir_iface *iface);
+int tapir_iface_set_mtu(struct tapir_iface *iface, unsigned mtu);
 
 /* Receive what the device has, process it, run timers, and transmit what is due.
  * Returns the number of frames received, or a negative device error. */

@@ -127,6 +127,7 @@ int tapir_iface_init(struct tapir_iface *iface, const struct tapir_iface_config 
     memset(iface, 0, sizeof *iface);
     iface->cfg = *cfg;
     iface->mtu = effective_mtu(cfg);
+    iface->mtu_max = iface->mtu;
     iface->frame_size = frame_size_for(cfg);
 
     uint8_t *mem = cfg->mem;
@@ -507,4 +508,17 @@ bool tapir__prefix_match(const struct tapir_ip_addr *a, const struct tapir_ip_ad
         return true;
     uint8_t mask = (uint8_t)(0xff << (8 - rest));
     return (x[full] & mask) == (y[full] & mask);
+}
+
+unsigned tapir_iface_mtu(const struct tapir_iface *iface)
+{
+    return iface->mtu;
+}
+
+int tapir_iface_set_mtu(struct tapir_iface *iface, unsigned mtu)
+{
+    if (mtu < 68 || mtu > iface->mtu_max)
+        return TAPIR_EINVAL;
+    iface->mtu = mtu;
+    return 0;
 }

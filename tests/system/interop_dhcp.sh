@@ -47,6 +47,7 @@ dnsmasq --keep-in-foreground --no-daemon --port=0 --no-resolv --no-hosts \
     --dhcp-range=192.168.71.50,192.168.71.60,255.255.255.0,120s \
     --dhcp-host=02:00:00:00:00:03,192.168.71.55 \
     --dhcp-option=tag:tap0,option:router,192.168.69.100 \
+    --dhcp-option=tag:tap0,option:mtu,1400 \
     --dhcp-option=option:dns-server,0.0.0.0 \
     --dhcp-option=option:T1,20 --dhcp-option=option:T2,40 \
     --dhcp-leasefile="$OUT/leases" --log-dhcp --log-facility="$OUT/dnsmasq.log" \
@@ -118,9 +119,16 @@ check "tapir-host --dhcp: lease" wait_line "$OUT/host.out" '^lease 192\.168\.69\
 HADDR=$(sed -n 's/^lease \([0-9.]*\)\/.*/\1/p' "$OUT/host.out" | head -1)
 check "tapir-host --dhcp: answers ping on the leased address" bash -c "ping -c 1 -W 2 '${HADDR:-192.168.69.1}' >/dev/null"
 check "tapir-host --dhcp: no 192.168.69.1" bash -c "! ping -c 1 -W 1 192.168.69.1 >/dev/null"
+# The lease's MTU (option 26, 1400) is applied: a 1428-byte echo reply leaves in two
+# fragments (the kernel's request, at its own 1500, in one piece).
+check "tapir-host --dhcp: lease MTU 1400 reported" grep -q '^lease-details .* mtu 1400$' "$OUT/host.out"
+check "tapir-host --dhcp: a 1400-byte ping is answered" \
+    bash -c "ping -c 1 -W 2 -s 1400 '${HADDR:-192.168.69.1}' >/dev/null"
 kill -INT "$HOST_PID"
 wait "$HOST_PID"
 check "tapir-host --dhcp: exits 0 and releases" bash -c "[ $? = 0 ] && grep -q '^lost ${HADDR:-none} released' '$OUT/host.out'"
+check "tapir-host --dhcp: the reply went in fragments of at most 1400 bytes" bash -c "
+    '$BIN/tapir-decode' '$OUT/host.pcap' | grep -c '^IP ${HADDR:-none} > 192.168.69.100: ICMP fragment' | grep -qx 2"
 check "tapir-host --dhcp: never sent from 192.168.69.1" bash -c "
     '$BIN/tapir-decode' '$OUT/host.pcap' > '$OUT/host.txt' && ! grep -qE '^IP 192\.168\.69\.1[ .]|tell 192\.168\.69\.1,|192\.168\.69\.1 is-at' '$OUT/host.txt'"
 

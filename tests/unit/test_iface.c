@@ -251,6 +251,40 @@ static void test_fragmented_ping(void **state)
     netsim_free(&n);
 }
 
+/* tapir_iface_set_mtu(): 68 up to the starting MTU; what is sent afterwards is fragmented
+ * to it (a 1200-byte ping at MTU 1000: two fragments each way, since B's reply goes out
+ * at B's own 1500), and back to 1500 nothing is fragmented. */
+static void test_set_mtu(void **state)
+{
+    (void)state;
+    static struct netsim n;
+    netsim_init(&n, NULL, 0);
+    netsim_settle(&n);
+    struct tapir_iface *a = &n.a.iface;
+    assert_int_equal(tapir_iface_mtu(a), 1500);
+    assert_int_equal(tapir_iface_set_mtu(a, 67), TAPIR_EINVAL);
+    assert_int_equal(tapir_iface_set_mtu(a, 1501), TAPIR_EINVAL);
+    assert_int_equal(tapir_iface_mtu(a), 1500);
+    assert_int_equal(tapir_iface_set_mtu(a, 1000), 0);
+    assert_int_equal(tapir_iface_mtu(a), 1000);
+    struct pinger p4;
+    pinger_open(&p4, &n.a, TAPIR_IP_V4);
+    send_ping(&p4, "192.168.69.100", 1, 1200);
+    netsim_settle(&n);
+    expect_reply(&p4, 1, 1200);
+    /* 1208 bytes of ICMP: 976 + 232 from A; B, at 1500, replies in one piece. */
+    assert_int_equal(stats(&n.a)->fragments_sent, 2);
+    assert_int_equal(stats(&n.b)->fragments_sent, 0);
+    assert_int_equal(stats(&n.b)->reassembled, 1);
+    assert_int_equal(tapir_iface_set_mtu(a, 1500), 0);
+    send_ping(&p4, "192.168.69.100", 2, 1200);
+    netsim_settle(&n);
+    expect_reply(&p4, 2, 1200);
+    assert_int_equal(stats(&n.a)->fragments_sent, 2);
+    pinger_close(&p4, &n.a);
+    netsim_free(&n);
+}
+
 /* ---- hand-made frames injected into B from A's end of the pair ---- */
 
 static void inject(struct netsim *n, const uint8_t *frame, size_t len)
@@ -643,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_unresolved_neighbor),
         cmocka_unit_test(test_ping_under_loss),
         cmocka_unit_test(test_fragmented_ping),
+        cmocka_unit_test(test_set_mtu),
         cmocka_unit_test(test_ipv4_reassembly_cases),
         cmocka_unit_test(test_ipv6_reassembly_cases),
         cmocka_unit_test(test_ipv6_routing_header),
