@@ -24,7 +24,8 @@
 #ifndef TAPIR_NEIGHBOR_CACHE_SIZE
 #define TAPIR_NEIGHBOR_CACHE_SIZE 64
 #endif
-/* Neighbours that may hold a queued packet while unresolved, at once. */
+/* The queue of datagrams waiting for neighbour resolution, in maximum-size datagrams
+ * (small ones share the space: the queue is a ring of whole datagrams). */
 #ifndef TAPIR_NEIGHBOR_PENDING
 #define TAPIR_NEIGHBOR_PENDING 4
 #endif

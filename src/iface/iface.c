@@ -141,7 +141,8 @@ int tapir_iface_init(struct tapir_iface *iface, const struct tapir_iface_config 
     }
     iface->datagram = mem;
     mem += DATAGRAM_LEN;
-    tapir__nb_init(&iface->neighbors, mem, DATAGRAM_LEN);
+    tapir__nb_init(&iface->neighbors, mem, (size_t)TAPIR_NEIGHBOR_PENDING * DATAGRAM_LEN,
+                   DATAGRAM_LEN);
     mem += (size_t)TAPIR_NEIGHBOR_PENDING * DATAGRAM_LEN;
     tapir__reasm_init(&iface->reasm, mem, cfg->reasm_timeout_us);
 

@@ -7,16 +7,24 @@
 #include "tapir/socket.h"
 
 /* ---- neighbor.c: the table ---- */
-void tapir__nb_init(struct tapir__neighbor_cache *c, uint8_t *pending_mem, size_t pending_cap);
+void tapir__nb_init(struct tapir__neighbor_cache *c, uint8_t *queue_mem, size_t queue_cap,
+                    size_t datagram_max);
 struct tapir__neighbor *tapir__nb_find(struct tapir__neighbor_cache *c,
                                        const struct tapir_ip_addr *ip);
 struct tapir__neighbor *tapir__nb_alloc(struct tapir__neighbor_cache *c,
                                         const struct tapir_ip_addr *ip, tapir_instant now);
-/* Queue `datagram` on an unresolved entry. Returns -1 when queued cleanly, or the drop
- * reason to count (a replaced older datagram, no free buffer, too big). */
+uint16_t tapir__nb_index(const struct tapir__neighbor_cache *c, const struct tapir__neighbor *n);
+/* Queue `datagram` for the unresolved entry `n`. Returns -1 when queued (*evicted older
+ * datagrams of any entry gave way for room), or the drop reason to count (too big). */
 int tapir__nb_queue(struct tapir__neighbor_cache *c, struct tapir__neighbor *n,
-                    const uint8_t *datagram, size_t len);
-void tapir__nb_release_pending(struct tapir__neighbor_cache *c, struct tapir__neighbor *n);
+                    const uint8_t *datagram, size_t len, unsigned *evicted);
+/* The oldest queued datagram: its entry and bytes (copied into buf, at least the largest
+ * datagram long), taken out; 0 when the queue is empty. put() appends one back. */
+unsigned tapir__nb_queue_take(struct tapir__neighbor_cache *c, uint16_t *owner, uint8_t *buf,
+                              size_t *len);
+void tapir__nb_queue_put(struct tapir__neighbor_cache *c, uint16_t owner, const uint8_t *buf,
+                         size_t len);
+size_t tapir__nb_queue_count(const struct tapir__neighbor_cache *c);
 void tapir__nb_expire(struct tapir__neighbor_cache *c, struct tapir__neighbor *n);
 
 /* ---- iface_tx.c: the way out ---- */

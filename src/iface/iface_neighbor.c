@@ -1,6 +1,7 @@
 /* Neighbour resolution on the wire: ARP for IPv4 (RFC 826, RFC 1122 §2.3.2), and the
  * timers shared with NDP (RFC 4861 §7.2: the solicitations themselves are sent by
  * iface_ndp.c). */
+#include <limits.h>
 #include <string.h>
 
 #include "iface_internal.h"
@@ -80,19 +81,41 @@ void tapir__neighbor_learn(struct tapir_iface *iface, tapir_instant now,
     tapir__neighbor_send_pending(iface, now, n);
 }
 
+/* One pass through the queue: up to `limit` of the datagrams waiting for `n`, oldest
+ * first, are sent (`send`) or dropped (counted under `reason`); every other datagram keeps
+ * its place in line. Each is copied out to iface->datagram first, so what sending does
+ * cannot disturb it. */
+static void queue_pass(struct tapir_iface *iface, tapir_instant now, struct tapir__neighbor *n,
+                       bool send, unsigned limit, enum tapir_drop_reason reason)
+{
+    struct tapir__neighbor_cache *c = &iface->neighbors;
+    uint16_t idx = tapir__nb_index(c, n);
+    size_t count = tapir__nb_queue_count(c);
+    for (size_t i = 0; i < count; i++) {
+        uint16_t owner;
+        size_t len;
+        if (!tapir__nb_queue_take(c, &owner, iface->datagram, &len))
+            break;
+        if (owner != idx || limit == 0) {
+            tapir__nb_queue_put(c, owner, iface->datagram, len);
+            continue;
+        }
+        limit--;
+        if (n->queued > 0)
+            n->queued--;
+        if (send)
+            tapir__send_ip(iface, now, iface->datagram, len);
+        else
+            tapir__drop(iface, reason);
+    }
+}
+
 void tapir__neighbor_send_pending(struct tapir_iface *iface, tapir_instant now,
                                   struct tapir__neighbor *n)
 {
-    /* Release the datagram that waited for this answer. */
-    struct tapir__neighbor_cache *c = &iface->neighbors;
-    if (n->pending >= 0) {
-        struct tapir__neighbor_pending *p = &c->pending[n->pending];
-        /* Copy out first: sending may queue again on another entry. */
-        size_t len = p->len;
-        memcpy(iface->datagram, p->buf, len);
-        tapir__nb_release_pending(c, n);
-        tapir__send_ip(iface, now, iface->datagram, len);
-    }
+    /* Release the datagrams that waited for this answer, in the order they were sent. */
+    if (n->queued > 0)
+        queue_pass(iface, now, n, true, UINT_MAX, TAPIR_DROP_NEIGHBOR_REPLACED);
 }
 
 int tapir__neighbor_resolve(struct tapir_iface *iface, tapir_instant now,
@@ -127,9 +150,16 @@ int tapir__neighbor_resolve(struct tapir_iface *iface, tapir_instant now,
         n->requests = 0;
         n->next_request_at = now;
     }
-    int reason = tapir__nb_queue(c, n, dg, len);
+    unsigned evicted;
+    int reason = tapir__nb_queue(c, n, dg, len, &evicted);
     if (reason >= 0)
         tapir__drop(iface, (enum tapir_drop_reason)reason);
+    for (unsigned i = 0; i < evicted; i++)
+        tapir__drop(iface, TAPIR_DROP_NEIGHBOR_REPLACED);
+    /* One neighbour may not fill the queue for all: beyond TAPIR_NEIGHBOR_QUEUE_MAX its
+     * oldest gives way (`dg` is in the queue already, so iface->datagram is free). */
+    if (n->queued > TAPIR_NEIGHBOR_QUEUE_MAX)
+        queue_pass(iface, now, n, false, 1, TAPIR_DROP_NEIGHBOR_REPLACED);
     /* Requests are rate-limited per neighbour: one now if due, then one per
      * neighbor_retry_us (RFC 1122 §2.3.2.1: no more than one per second by default). */
     if (n->next_request_at <= now && n->requests < iface->cfg.neighbor_max_requests) {
@@ -155,9 +185,8 @@ void tapir__neighbor_poll(struct tapir_iface *iface, tapir_instant now)
             if (n->requests >= iface->cfg.neighbor_max_requests) {
                 /* No answer: drop the queued datagram and remember the failure for a
                  * while, so a sender in a loop does not flood the link with requests. */
-                if (n->pending >= 0)
-                    tapir__drop(iface, TAPIR_DROP_NEIGHBOR_FAILED);
-                tapir__nb_release_pending(c, n);
+                if (n->queued > 0)
+                    queue_pass(iface, now, n, false, UINT_MAX, TAPIR_DROP_NEIGHBOR_FAILED);
                 n->state = TAPIR__NEIGHBOR_FAILED;
                 n->expires_at = now + iface->cfg.neighbor_retry_us;
                 break;

@@ -164,16 +164,58 @@ static void test_unresolved_neighbor(void **state)
     netsim_settle(&n);
     send_ping(&p, "192.168.69.77", 2, 8);
     netsim_settle(&n);
-    assert_int_equal(stats(&n.a)->drops[TAPIR_DROP_NEIGHBOR_REPLACED], 1);
-    assert_int_equal(stats(&n.a)->arp_requests_sent - req0, 1); /* rate-limited */
+    assert_int_equal(stats(&n.a)->drops[TAPIR_DROP_NEIGHBOR_REPLACED], 0); /* both wait */
+    assert_int_equal(stats(&n.a)->arp_requests_sent - req0, 1);            /* rate-limited */
     netsim_advance(&n, 999 * TAPIR_US_PER_MS);
     assert_int_equal(stats(&n.a)->arp_requests_sent - req0, 1);
     netsim_advance(&n, 1 * TAPIR_US_PER_MS);
     assert_int_equal(stats(&n.a)->arp_requests_sent - req0, 2);
     netsim_advance(&n, 5 * TAPIR_US_PER_S);
     assert_int_equal(stats(&n.a)->arp_requests_sent - req0, 3);
-    assert_int_equal(stats(&n.a)->drops[TAPIR_DROP_NEIGHBOR_FAILED], 1);
+    assert_int_equal(stats(&n.a)->drops[TAPIR_DROP_NEIGHBOR_FAILED], 2);
     assert_false(tapir_icmp_can_recv(&p.sock));
+    pinger_close(&p, &n.a);
+    netsim_free(&n);
+}
+
+/* A burst sent before the neighbour answers waits in order and leaves once it does: ten
+ * pings, ten replies in sequence, nothing dropped (RFC 1122 §2.3.2.2 asks only for the
+ * newest; a program sending several datagrams at once loses none). Beyond
+ * TAPIR_NEIGHBOR_QUEUE_MAX for one neighbour its oldest give way, one each. */
+static void test_neighbor_queue_burst(void **state)
+{
+    (void)state;
+    static struct netsim n;
+    netsim_init(&n, NULL, 0);
+    netsim_settle(&n);
+    struct pinger p;
+    pinger_open(&p, &n.a, TAPIR_IP_V4);
+    uint64_t req0 = stats(&n.a)->arp_requests_sent;
+    for (uint16_t seq = 1; seq <= 10; seq++)
+        send_ping(&p, "192.168.69.100", seq, 100);
+    tapir_iface_poll(&n.a.iface, n.clock.now_us); /* all ten queued, one ARP request */
+    assert_int_equal(stats(&n.a)->arp_requests_sent - req0, 1);
+    assert_int_equal(
+        tapir_iface_neighbor(
+            &n.a.iface, &(struct tapir_ip_addr){.version = 4, .v4 = {{192, 168, 69, 100}}}, NULL),
+        0);
+    netsim_settle(&n);
+    for (uint16_t seq = 1; seq <= 10; seq++)
+        expect_reply(&p, seq, 100);
+    assert_false(tapir_icmp_can_recv(&p.sock));
+    assert_int_equal(stats(&n.a)->drops[TAPIR_DROP_NEIGHBOR_REPLACED], 0);
+
+    /* IPv6, past the cap: 40 to an unresolved neighbour, the first 8 give way. */
+    struct pinger p6;
+    pinger_open(&p6, &n.a, TAPIR_IP_V6);
+    for (uint16_t seq = 1; seq <= TAPIR_NEIGHBOR_QUEUE_MAX + 8; seq++)
+        send_ping(&p6, "fdaa::100", seq, 8);
+    netsim_settle(&n);
+    assert_int_equal(stats(&n.a)->drops[TAPIR_DROP_NEIGHBOR_REPLACED], 8);
+    for (uint16_t seq = 9; seq <= TAPIR_NEIGHBOR_QUEUE_MAX + 8; seq++)
+        expect_reply(&p6, seq, 8);
+    assert_false(tapir_icmp_can_recv(&p6.sock));
+    pinger_close(&p6, &n.a);
     pinger_close(&p, &n.a);
     netsim_free(&n);
 }
@@ -675,6 +717,7 @@ int main(void)
         cmocka_unit_test(test_arp_resolution_expiry_and_rerequest),
         cmocka_unit_test(test_ndp_resolution),
         cmocka_unit_test(test_unresolved_neighbor),
+        cmocka_unit_test(test_neighbor_queue_burst),
         cmocka_unit_test(test_ping_under_loss),
         cmocka_unit_test(test_fragmented_ping),
         cmocka_unit_test(test_set_mtu),

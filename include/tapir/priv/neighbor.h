@@ -1,9 +1,12 @@
 /* tapir — private: the neighbour cache shared by ARP (IPv4) and NDP (IPv6).
  *
  * Declared in a public header only because struct tapir_iface embeds it. Each entry maps
- * an IP address to a MAC. An unresolved entry may hold one queued datagram (the newest:
- * RFC 1122 §2.3.2.2 asks to keep at least one) in a small pool of buffers carved from
- * the interface's memory.
+ * an IP address to a MAC. While an entry resolves, the datagrams sent to it wait, in
+ * order, in one queue shared by all entries (a ring of whole datagrams carved from the
+ * interface's memory, TAPIR_NEIGHBOR_PENDING maximum-size datagrams' worth), at most
+ * TAPIR_NEIGHBOR_QUEUE_MAX per entry: RFC 1122 §2.3.2.2 asks to keep at least the
+ * newest; keeping a burst (Linux keeps up to 100) means a program that sends several
+ * datagrams before the first answer loses none. When the queue is full the oldest give way.
  */
 #ifndef TAPIR_PRIV_NEIGHBOR_H
 #define TAPIR_PRIV_NEIGHBOR_H
@@ -14,7 +17,13 @@
 
 #include "tapir/addr.h"
 #include "tapir/opt.h"
+#include "tapir/priv/packet_ring.h"
 #include "tapir/time.h"
+
+/* Datagrams one unresolved neighbour may have waiting. */
+#ifndef TAPIR_NEIGHBOR_QUEUE_MAX
+#define TAPIR_NEIGHBOR_QUEUE_MAX 32
+#endif
 
 enum tapir__neighbor_state {
     TAPIR__NEIGHBOR_FREE = 0,
@@ -32,7 +41,7 @@ enum tapir__neighbor_state {
 struct tapir__neighbor {
     uint8_t state;
     uint8_t requests; /* requests sent in this resolution */
-    int8_t pending;   /* index in the pending pool, or -1 */
+    uint16_t queued;  /* datagrams waiting for this entry in the cache's queue */
     struct tapir_ip_addr ip;
     struct tapir_mac_addr mac;
     tapir_instant expires_at;      /* REACHABLE/FAILED: when the entry goes */
@@ -41,16 +50,12 @@ struct tapir__neighbor {
     tapir_instant reachable_until; /* NUD: end of REACHABLE */
 };
 
-struct tapir__neighbor_pending {
-    bool used;
-    size_t len;
-    uint8_t *buf; /* one IP datagram */
-};
-
 struct tapir__neighbor_cache {
     struct tapir__neighbor entries[TAPIR_NEIGHBOR_CACHE_SIZE];
-    struct tapir__neighbor_pending pending[TAPIR_NEIGHBOR_PENDING];
-    size_t pending_cap; /* bytes per pending buffer */
+    /* Datagrams waiting for resolution: records {entry index (uint16_t), datagram}, in the
+     * order they were sent. */
+    struct tapir__packet_ring queue;
+    size_t datagram_max; /* the largest datagram queued */
 };
 
 #endif
