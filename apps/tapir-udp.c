@@ -205,8 +205,9 @@ static int run_send(struct app_runtime *rt, struct udp_app *a, struct tapir_udp_
     int status = 0;
     while (!app_runtime_stopping(rt)) {
         tapir_instant now = app_now();
-        /* While ARP/NDP resolves, the interface holds only the newest datagram for the
-         * neighbour: send one, and the rest once the neighbour is known (or after 3 s). */
+        /* While ARP/NDP resolves, the interface keeps what waits for the neighbour only up
+         * to a limit (32): send one, and the rest once the neighbour is known (or after
+         * 3 s), so a long burst loses nothing either. */
         bool hold = false;
         while (sent < total && now >= next) {
             hold = sent == 1 && now < first_at + 3 * (tapir_instant)TAPIR_US_PER_S &&

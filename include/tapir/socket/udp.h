@@ -30,8 +30,9 @@
  * a datagram to 255.255.255.255 goes from 0.0.0.0. Broadcasts go to ff:ff:ff:ff:ff:ff
  * and multicast to the group's MAC without ARP or NDP, multicast with TTL 1 unless
  * multicast_ttl or the options say otherwise. Datagrams queue until the next poll; while
- * ARP/NDP resolves a neighbour the interface holds only the newest datagram for it
- * (RFC 1122 §2.3.2.2), so a burst to an unresolved neighbour loses all but the last.
+ * ARP/NDP resolves a neighbour the interface keeps them, in order (up to
+ * TAPIR_NEIGHBOR_QUEUE_MAX, include/tapir/priv/neighbor.h), and sends them once it
+ * answers.
  *
  * DHCP and DNS are built on this API (src/socket/dhcp.c, dns.c): they own a UDP socket
  * the caller passes them.
