@@ -33,40 +33,15 @@ static int remove_nat(const char *name)
 
 int tap_cmd_down(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"name", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     char name[IFNAMSIZ] = "tap0";
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            if (tap_parse_name(optarg, name) != 0) {
-                tap_err("invalid --name '%s': 1 to 15 of letters, digits, '_', '.', '-'", optarg);
-                return 2;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind != argc) {
-        tap_err("down: unexpected argument '%s'", argv[optind]);
-        usage(stderr);
-        return 2;
-    }
+    int rc = tap_parse_name_only(argc, argv, "down", usage, name);
+    if (rc >= 0)
+        return rc;
 
     struct tap_nl nl;
     struct tap_link l;
     struct tap_record r;
-    int status = 1, rc;
+    int status = 1;
     if ((rc = tap_nl_open(&nl)) != 0) {
         tap_err_errno("cannot open an rtnetlink socket", rc);
         return 1;

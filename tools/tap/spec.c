@@ -1,6 +1,8 @@
 /* The device description up and ns share: name, kind, owner, addresses, NAT. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -86,4 +88,38 @@ void tap_addr_format(const struct tap_addr *a, char *buf, size_t len)
     if (!inet_ntop(a->family, a->bytes, text, sizeof text))
         strcpy(text, "?");
     snprintf(buf, len, "%s/%u", text, a->prefix);
+}
+
+int tap_parse_name_only(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
+                        char name[IFNAMSIZ])
+{
+    static const struct option opts[] = {
+        {"name", required_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (tap_parse_name(optarg, name) != 0) {
+                tap_err("invalid --name '%s': 1 to 15 of letters, digits, '_', '.', '-'", optarg);
+                return 2;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        tap_err("%s: unexpected argument '%s'", cmd, argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    return -1;
 }

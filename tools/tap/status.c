@@ -87,36 +87,12 @@ static void show(struct status_ctx *s, const struct tap_link *l)
 
 int tap_cmd_status(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"name", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     char name[IFNAMSIZ] = "";
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            if (tap_parse_name(optarg, name) != 0) {
-                tap_err("invalid --name '%s'", optarg);
-                return 2;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind != argc) {
-        tap_err("status: unexpected argument '%s'", argv[optind]);
-        return 2;
-    }
+    int rc = tap_parse_name_only(argc, argv, "status", usage, name);
+    if (rc >= 0)
+        return rc;
     struct tap_nl nl;
-    int rc = tap_nl_open(&nl);
+    rc = tap_nl_open(&nl);
     if (rc != 0) {
         tap_err_errno("cannot open an rtnetlink socket", rc);
         return 1;

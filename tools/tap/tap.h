@@ -49,6 +49,11 @@ struct tap_spec {
 void tap_spec_init(struct tap_spec *s);
 /* Checks an interface name: 1 to 15 of [A-Za-z0-9_.-]; copies it. 0 or -1. */
 int tap_parse_name(const char *text, char out[IFNAMSIZ]);
+/* The options of a subcommand that takes only --name NAME (-n) and --help (down, status):
+ * fills `name` (left as it is when not given). Returns -1 to go on, else the exit status
+ * after printing what is needed (0 after --help, 2 for a usage error). */
+int tap_parse_name_only(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
+                        char name[IFNAMSIZ]);
 /* "ADDR/LEN" of the given family into s; -1 when malformed or too many. */
 int tap_spec_add_addr(struct tap_spec *s, int family, const char *text);
 /* Adds the default addresses for each family the options did not name: 192.168.69.100/24,
