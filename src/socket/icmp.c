@@ -49,12 +49,7 @@ int tapir_icmp_send_echo(struct tapir_icmp_socket *s, const struct tapir_ip_addr
 int tapir_icmp_recv(struct tapir_icmp_socket *s, struct tapir_icmp_meta *meta, void *buf,
                     size_t cap)
 {
-    const uint8_t *m, *data;
-    size_t len;
-    if (!tapir__packet_ring_peek(&s->rx, sizeof *meta, &m, &data, &len))
-        return TAPIR_EAGAIN;
-    memcpy(meta, m, sizeof *meta);
-    return (int)tapir__packet_ring_pop_into(&s->rx, buf, cap);
+    return tapir__packet_ring_take(&s->rx, meta, sizeof *meta, buf, cap);
 }
 
 bool tapir_icmp_can_recv(const struct tapir_icmp_socket *s)

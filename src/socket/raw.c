@@ -64,13 +64,7 @@ int tapir_raw_send_opts(struct tapir_raw_socket *s, const struct tapir_ip_addr *
 
 int tapir_raw_recv(struct tapir_raw_socket *s, struct tapir_raw_meta *meta, void *buf, size_t cap)
 {
-    const uint8_t *m, *data;
-    size_t len;
-    if (!tapir__packet_ring_peek(&s->rx, sizeof *meta, &m, &data, &len))
-        return TAPIR_EAGAIN;
-    if (meta)
-        memcpy(meta, m, sizeof *meta);
-    return (int)tapir__packet_ring_pop_into(&s->rx, buf, cap);
+    return tapir__packet_ring_take(&s->rx, meta, sizeof *meta, buf, cap);
 }
 
 bool tapir_raw_can_recv(const struct tapir_raw_socket *s)

@@ -147,3 +147,15 @@ size_t tapir__packet_ring_pop_into(struct tapir__packet_ring *r, void *buf, size
     tapir__packet_ring_pop(r);
     return len;
 }
+
+int tapir__packet_ring_take(struct tapir__packet_ring *r, void *meta, size_t meta_len, void *buf,
+                            size_t cap)
+{
+    const uint8_t *m, *data;
+    size_t len;
+    if (!tapir__packet_ring_peek(r, meta_len, &m, &data, &len))
+        return TAPIR_EAGAIN;
+    if (meta)
+        memcpy(meta, m, meta_len);
+    return (int)tapir__packet_ring_pop_into(r, buf, cap);
+}

@@ -41,6 +41,12 @@ void tapir__packet_ring_pop(struct tapir__packet_ring *r);
  * with peek first. Returns the data's whole length (0 when the ring is empty). */
 size_t tapir__packet_ring_pop_into(struct tapir__packet_ring *r, void *buf, size_t cap);
 
+/* What a datagram socket's recv does: copy the oldest record's metadata (meta_len bytes,
+ * unless `meta` is NULL) and up to `cap` bytes of its data out, drop it, and return the
+ * data's full length; TAPIR_EAGAIN when the ring is empty. */
+int tapir__packet_ring_take(struct tapir__packet_ring *r, void *meta, size_t meta_len, void *buf,
+                            size_t cap);
+
 /* True if a record of this size would fit now. */
 bool tapir__packet_ring_fits(const struct tapir__packet_ring *r, size_t meta_len, size_t data_len);
 
