@@ -91,9 +91,7 @@ int main(int argc, char **argv)
         return 2;
     }
     struct tapir_ip_addr group;
-    bool is_group = tapir_ip_addr_parse(argv[optind], &group) == 0 &&
-                    (group.version == TAPIR_IP_V4 ? (group.v4.bytes[0] & 0xf0) == 0xe0
-                                                  : group.v6.bytes[0] == 0xff);
+    bool is_group = tapir_ip_addr_parse(argv[optind], &group) == 0 && tapir_ip_is_multicast(&group);
     if (!is_group) {
         fprintf(stderr,
                 "tapir-mcast: '%s' is not a multicast group (224.0.0.0/4 or ff00::/8, e.g. "

@@ -153,9 +153,7 @@ int app_common_option(struct app_common *c, const char *prog, int code, const ch
         return 1;
     case APP_OPT_JOIN: {
         struct tapir_ip_addr g;
-        bool mcast =
-            tapir_ip_addr_parse(arg, &g) == 0 &&
-            (g.version == TAPIR_IP_V4 ? (g.v4.bytes[0] & 0xf0) == 0xe0 : g.v6.bytes[0] == 0xff);
+        bool mcast = tapir_ip_addr_parse(arg, &g) == 0 && tapir_ip_is_multicast(&g);
         if (!mcast || c->join_count == APP_MAX_JOINS)
             return bad(prog, "join", arg,
                        "a multicast group like 239.1.2.3 or ff15::1234 (at most 8)");

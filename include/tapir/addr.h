@@ -60,4 +60,7 @@ int tapir_ip_addr_parse(const char *text, struct tapir_ip_addr *out);
 
 bool tapir_ip_equal(const struct tapir_ip_addr *a, const struct tapir_ip_addr *b);
 
+/* A multicast group: 224.0.0.0/4 (RFC 5771) or ff00::/8 (RFC 4291 §2.7). */
+bool tapir_ip_is_multicast(const struct tapir_ip_addr *a);
+
 #endif

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "tapir/addr.h"
+
+#include "addr_internal.h"
 #include "tapir/error.h"
 
 char *tapir_mac_format(const struct tapir_mac_addr *mac, char out[TAPIR_MAC_STRLEN])
@@ -147,4 +149,9 @@ bool tapir_ip_equal(const struct tapir_ip_addr *a, const struct tapir_ip_addr *b
     if (a->version == TAPIR_IP_V6)
         return memcmp(a->v6.bytes, b->v6.bytes, 16) == 0;
     return true;
+}
+
+bool tapir_ip_is_multicast(const struct tapir_ip_addr *a)
+{
+    return tapir__ip_is_multicast(a);
 }
